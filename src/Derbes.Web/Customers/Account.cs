@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Identity;
+
+namespace Derbes.Web.Customers;
+
+public enum AccountKind
+{
+    Customer = 0,
+    Staff = 1,
+}
+
+public enum AccountStatus
+{
+    /// <summary>Registered, email not yet confirmed: cannot sign in.</summary>
+    Unconfirmed = 0,
+    Active = 1,
+    /// <summary>Blocked by staff (Art. 24): no sign-in, no recovery, no processing except storage.</summary>
+    Blocked = 2,
+}
+
+/// <summary>
+/// A person with an account: a customer or a member of staff. Personal data (names, email, phone) is
+/// never stored in the clear: it is sealed with the person's own data key (see <see cref="Security.PersonalDataVault"/>),
+/// and email and phone are found through keyed HMAC indexes. Identity's own Email and PhoneNumber
+/// columns are not mapped, so no plaintext copy can reach the database.
+/// </summary>
+public sealed class Account : IdentityUser<Guid>
+{
+    public AccountKind Kind { get; set; }
+    public AccountStatus Status { get; set; }
+    public string PreferredLanguage { get; set; } = "kk";
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? ConfirmedAt { get; set; }
+
+    /// <summary>HMAC of the normalised email (lower-case, trimmed): the lookup key.</summary>
+    public string EmailIndex { get; set; } = "";
+    /// <summary>HMAC of the E.164 phone number.</summary>
+    public string? PhoneIndex { get; set; }
+
+    public byte[] SealedFirstName { get; set; } = [];
+    public byte[] SealedLastName { get; set; } = [];
+    public byte[] SealedEmail { get; set; } = [];
+    public byte[]? SealedPhone { get; set; }
+
+    /// <summary>How many times the account has been locked in a row; each lock lasts twice the previous one.</summary>
+    public int LockoutCount { get; set; }
+
+    public bool CanSignIn => Status == AccountStatus.Active && EmailConfirmed;
+
+    public void ConfirmEmail(DateTimeOffset at)
+    {
+        EmailConfirmed = true;
+        ConfirmedAt ??= at;
+        if (Status == AccountStatus.Unconfirmed)
+        {
+            Status = AccountStatus.Active;
+        }
+    }
+}

@@ -1,0 +1,202 @@
+using Derbes.Web.Audit;
+using Derbes.Web.Consents;
+using Derbes.Web.Customers;
+using Derbes.Web.Documents;
+using Derbes.Web.Messaging;
+using Derbes.Web.Privacy;
+using Derbes.Web.Security;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace Derbes.Web.Data;
+
+/// <summary>
+/// The one database of Derbes. Features use this type directly; each provider derives its own context
+/// (<see cref="SqliteDerbesDb"/>) only to own a migrations folder and provider conventions.
+/// </summary>
+public abstract class DerbesDb(DbContextOptions options)
+    : IdentityDbContext<Account, IdentityRole<Guid>, Guid>(options), IDataProtectionKeyContext
+{
+    public DbSet<DataKey> DataKeys => Set<DataKey>();
+    public DbSet<AccountToken> AccountTokens => Set<AccountToken>();
+    public DbSet<UserSession> Sessions => Set<UserSession>();
+    public DbSet<CustomerDocument> Documents => Set<CustomerDocument>();
+    public DbSet<PolicyEdition> PolicyEditions => Set<PolicyEdition>();
+    public DbSet<PolicyText> PolicyTexts => Set<PolicyText>();
+    public DbSet<ConsentRecord> ConsentRecords => Set<ConsentRecord>();
+    public DbSet<ConsentText> ConsentTexts => Set<ConsentText>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    // One writer links chained records at a time in this process; a provider with several instances adds
+    // its own cross-process lock in LockChainsAsync.
+    private static readonly SemaphoreSlim ChainLock = new(1, 1);
+
+    /// <summary>
+    /// Saves, and when audit entries or consent records are among the changes, links them to their chains
+    /// inside the same transaction, so the chain never forks and never holds a record that was not saved.
+    /// </summary>
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        var audit = ChangeTracker.Entries<AuditEntry>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
+        var consents = ChangeTracker.Entries<ConsentRecord>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
+        if (audit.Count == 0 && consents.Count == 0)
+        {
+            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }
+
+        await ChainLock.WaitAsync(cancellationToken);
+        try
+        {
+            var ownTransaction = Database.CurrentTransaction is null;
+            var transaction = ownTransaction ? await Database.BeginTransactionAsync(cancellationToken) : null;
+            try
+            {
+                await LockChainsAsync(cancellationToken);
+                await LinkAsync(AuditEntries, audit, cancellationToken);
+                await LinkAsync(ConsentRecords, consents, cancellationToken);
+                var saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+                if (transaction is not null)
+                {
+                    await transaction.CommitAsync(cancellationToken);
+                }
+                return saved;
+            }
+            finally
+            {
+                if (transaction is not null)
+                {
+                    await transaction.DisposeAsync();
+                }
+            }
+        }
+        finally
+        {
+            ChainLock.Release();
+        }
+    }
+
+    /// <summary>Takes the database-wide lock that serialises chain writers across instances (none on SQLite: one writer).</summary>
+    protected virtual Task LockChainsAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private static async Task LinkAsync<T>(DbSet<T> set, List<T> added, CancellationToken cancellationToken)
+        where T : class, IChainedRecord
+    {
+        if (added.Count == 0)
+        {
+            return;
+        }
+        var previous = await set.AsNoTracking()
+            .OrderByDescending(r => EF.Property<long>(r, "Id"))
+            .Select(r => r.Hash)
+            .FirstOrDefaultAsync(cancellationToken) ?? HashChain.Genesis;
+        foreach (var record in added)
+        {
+            record.PreviousHash = previous;
+            record.Hash = HashChain.Link(previous, record.CanonicalContent());
+            previous = record.Hash;
+        }
+    }
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+
+        builder.Entity<Account>(a =>
+        {
+            // Plaintext email and phone never reach the database: Identity's columns are not mapped.
+            a.Ignore(x => x.Email);
+            a.Ignore(x => x.NormalizedEmail);
+            a.Ignore(x => x.PhoneNumber);
+            a.Property(x => x.EmailIndex).HasMaxLength(64);
+            a.Property(x => x.PhoneIndex).HasMaxLength(64);
+            a.HasIndex(x => x.EmailIndex).IsUnique();
+            a.HasIndex(x => x.PhoneIndex).IsUnique();
+            a.Property(x => x.PreferredLanguage).HasMaxLength(2);
+        });
+
+        builder.Entity<DataKey>(k =>
+        {
+            k.HasKey(x => x.AccountId);
+            k.Property(x => x.MasterKeyId).HasMaxLength(32);
+        });
+
+        builder.Entity<AccountToken>(t =>
+        {
+            t.HasIndex(x => x.TokenHash).IsUnique();
+            t.HasIndex(x => new { x.AccountId, x.Purpose });
+            t.Property(x => x.TokenHash).HasMaxLength(64);
+        });
+
+        builder.Entity<UserSession>(s =>
+        {
+            s.HasIndex(x => x.AccountId);
+            s.Property(x => x.UserAgent).HasMaxLength(512);
+            s.Property(x => x.Ip).HasMaxLength(64);
+        });
+
+        builder.Entity<CustomerDocument>(d =>
+        {
+            d.HasIndex(x => x.AccountId);
+            d.HasIndex(x => new { x.Status, x.UploadedAt });
+            d.Property(x => x.StorageName).HasMaxLength(64);
+            d.Property(x => x.ContentType).HasMaxLength(32);
+            d.Property(x => x.Sha256).HasMaxLength(64);
+        });
+
+        builder.Entity<PolicyEdition>(e =>
+        {
+            e.HasKey(x => x.Number);
+            e.Property(x => x.Number).ValueGeneratedNever();
+            e.HasMany(x => x.Texts).WithOne().HasForeignKey(t => t.EditionNumber);
+        });
+        builder.Entity<PolicyText>(t =>
+        {
+            t.HasKey(x => new { x.EditionNumber, x.Language });
+            t.Property(x => x.Language).HasMaxLength(2);
+            t.Property(x => x.Sha256).HasMaxLength(64);
+        });
+
+        builder.Entity<ConsentRecord>(c =>
+        {
+            c.HasIndex(x => new { x.AccountId, x.Purpose });
+            c.Property(x => x.Language).HasMaxLength(2);
+            c.Property(x => x.TextSha256).HasMaxLength(64);
+            c.Property(x => x.Hash).HasMaxLength(64);
+            c.Property(x => x.PreviousHash).HasMaxLength(64);
+            c.Property(x => x.Ip).HasMaxLength(64);
+            c.Property(x => x.UserAgent).HasMaxLength(512);
+        });
+        builder.Entity<ConsentText>(t =>
+        {
+            t.HasKey(x => x.Sha256);
+            t.Property(x => x.Sha256).HasMaxLength(64);
+            t.Property(x => x.Language).HasMaxLength(2);
+        });
+
+        builder.Entity<AuditEntry>(a =>
+        {
+            a.HasIndex(x => x.Subject);
+            a.HasIndex(x => x.At);
+            a.Property(x => x.Actor).HasMaxLength(64);
+            a.Property(x => x.Action).HasMaxLength(64);
+            a.Property(x => x.Subject).HasMaxLength(64);
+            a.Property(x => x.Outcome).HasMaxLength(64);
+            a.Property(x => x.CorrelationId).HasMaxLength(64);
+            a.Property(x => x.Ip).HasMaxLength(64);
+            a.Property(x => x.Hash).HasMaxLength(64);
+            a.Property(x => x.PreviousHash).HasMaxLength(64);
+        });
+
+        builder.Entity<OutboxMessage>(m =>
+        {
+            m.HasIndex(x => new { x.SentAt, x.AvailableAt });
+            m.Property(x => x.Kind).HasMaxLength(64);
+            m.Property(x => x.LeaseOwner).HasMaxLength(64);
+            m.Property(x => x.LastError).HasMaxLength(1024);
+        });
+    }
+}

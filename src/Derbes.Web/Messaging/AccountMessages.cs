@@ -1,0 +1,81 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using Derbes.Web.Customers;
+using Derbes.Web.Localization;
+using Microsoft.Extensions.Localization;
+using Microsoft.Extensions.Options;
+
+namespace Derbes.Web.Messaging;
+
+/// <summary>
+/// Composes the account emails and SMS in the recipient's language and puts them in the outbox. Every
+/// value from a person is HTML-encoded in the HTML part; links are built from <see cref="SiteOptions.PublicUrl"/>.
+/// </summary>
+public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResource> l, IOptions<SiteOptions> site)
+{
+    public void ConfirmEmail(Account account, Profile profile, string token) =>
+        Email(account, profile, "confirm-email", "Email.Confirm.Subject", "Email.Confirm.Body",
+            site.Value.Link("/account/confirm-email?token=" + Uri.EscapeDataString(token)), "Email.Confirm.Button");
+
+    public void PasswordResetLink(Account account, Profile profile, string token) =>
+        Email(account, profile, "reset-password", "Email.Reset.Subject", "Email.Reset.Body",
+            site.Value.Link("/account/reset-password?token=" + Uri.EscapeDataString(token)), "Email.Reset.Button");
+
+    public void PasswordChanged(Account account, Profile profile) =>
+        Email(account, profile, "password-changed", "Email.PasswordChanged.Subject", "Email.PasswordChanged.Body",
+            site.Value.Link("/account/forgot-password"), "Email.PasswordChanged.Button");
+
+    public void AlreadyRegistered(Account account, Profile profile) =>
+        Email(account, profile, "already-registered", "Email.AlreadyRegistered.Subject", "Email.AlreadyRegistered.Body",
+            site.Value.Link("/account/forgot-password"), "Email.AlreadyRegistered.Button");
+
+    public void DocumentsReceived(Account account, Profile profile, int count) =>
+        Email(account, profile, "documents-received", "Email.DocumentsReceived.Subject", "Email.DocumentsReceived.Body",
+            site.Value.Link("/cabinet"), "Email.DocumentsReceived.Button", count);
+
+    public void PhoneCode(Account account, string phone, string code, string kind) =>
+        outbox.Sms(account.Id, kind, phone, Languages.In(account.PreferredLanguage, () => l["Sms.Code", site.Value.Name, code].Value));
+
+    private void Email(Account account, Profile profile, string kind, string subjectKey, string bodyKey, string link, string buttonKey, params object[] extra)
+    {
+        var content = Languages.In(account.PreferredLanguage, () =>
+        {
+            var s = site.Value;
+            var greeting = l["Email.Greeting", profile.FirstName].Value;
+            var body = l[bodyKey, [.. extra.Prepend(s.Name)]].Value;
+            var button = l[buttonKey].Value;
+            var footer = l["Email.Footer", s.Name, s.CareEmail].Value;
+            var ignore = l["Email.IgnoreIfNotYou"].Value;
+            var subject = l[subjectKey, s.Name].Value;
+
+            var text = new StringBuilder()
+                .AppendLine(greeting).AppendLine()
+                .AppendLine(body).AppendLine()
+                .AppendLine(link).AppendLine()
+                .AppendLine(ignore).AppendLine()
+                .AppendLine("-- ").AppendLine(footer)
+                .ToString();
+
+            var e = HtmlEncoder.Default;
+            var html = $"""
+                <!doctype html>
+                <html lang="{e.Encode(Languages.Current)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>{e.Encode(subject)}</title></head>
+                <body style="margin:0;padding:0;background:#f4f6f3;font-family:Arial,Helvetica,sans-serif;color:#1d2b1f">
+                <table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center" style="padding:24px 12px">
+                <table role="presentation" width="100%" style="max-width:560px;background:#ffffff;border-radius:8px" cellpadding="0" cellspacing="0">
+                <tr><td style="background:#0a7d3b;color:#ffffff;padding:16px 24px;font-size:22px;font-weight:bold;border-radius:8px 8px 0 0">{e.Encode(s.Name)}</td></tr>
+                <tr><td style="padding:24px;font-size:16px;line-height:1.5">
+                <p>{e.Encode(greeting)}</p>
+                <p>{e.Encode(body)}</p>
+                <p style="margin:24px 0"><a href="{e.Encode(link)}" style="background:#0a7d3b;color:#ffffff;padding:12px 20px;border-radius:6px;text-decoration:none;display:inline-block">{e.Encode(button)}</a></p>
+                <p style="font-size:13px;color:#4a5a4c;word-break:break-all">{e.Encode(link)}</p>
+                <p style="font-size:13px;color:#4a5a4c">{e.Encode(ignore)}</p>
+                </td></tr>
+                <tr><td style="padding:16px 24px;font-size:12px;color:#4a5a4c;border-top:1px solid #e2e8e0">{e.Encode(footer)}</td></tr>
+                </table></td></tr></table></body></html>
+                """;
+            return new EmailContent(profile.Email, subject, text, html);
+        });
+        outbox.Email(account.Id, kind, content);
+    }
+}

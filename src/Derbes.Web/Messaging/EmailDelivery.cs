@@ -1,0 +1,73 @@
+using Derbes.Web.Data;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace Derbes.Web.Messaging;
+
+/// <summary>Hands a composed email to the world. Two ways: SMTP (MailKit) or a pickup folder of .eml files.</summary>
+public interface IEmailDelivery
+{
+    Task DeliverAsync(MimeMessage message, CancellationToken cancellationToken);
+}
+
+public static class MimeBuilder
+{
+    public static MimeMessage Build(MailOptions options, MessagePayload payload, string messageIdDomain)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(payload);
+        var message = new MimeMessage();
+        message.From.Add(new MailboxAddress(options.FromName, options.From));
+        message.To.Add(MailboxAddress.Parse(payload.To));
+        message.Subject = payload.Subject ?? "";
+        message.MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId(messageIdDomain);
+        var body = new BodyBuilder { TextBody = payload.Text, HtmlBody = payload.Html };
+        message.Body = body.ToMessageBody();
+        return message;
+    }
+}
+
+public sealed class SmtpEmailDelivery(IOptions<SmtpOptions> options) : IEmailDelivery
+{
+    public async Task DeliverAsync(MimeMessage message, CancellationToken cancellationToken)
+    {
+        var smtp = options.Value;
+        using var client = new SmtpClient();
+        var security = smtp.Security switch
+        {
+            "None" => SecureSocketOptions.None,
+            "StartTls" => SecureSocketOptions.StartTls,
+            "SslOnConnect" => SecureSocketOptions.SslOnConnect,
+            _ => SecureSocketOptions.StartTlsWhenAvailable,
+        };
+        await client.ConnectAsync(smtp.Host ?? "localhost", smtp.Port, security, cancellationToken);
+        if (!string.IsNullOrEmpty(smtp.UserName))
+        {
+            await client.AuthenticateAsync(smtp.UserName, smtp.Password ?? "", cancellationToken);
+        }
+        await client.SendAsync(message, cancellationToken);
+        await client.DisconnectAsync(true, cancellationToken);
+    }
+}
+
+/// <summary>The default with nothing installed: each email becomes a file in data/mail, readable by any mail client.</summary>
+public sealed class PickupFolderEmailDelivery(IOptions<MailOptions> options, DataDirectory data, IHostEnvironment environment) : IEmailDelivery
+{
+    public async Task DeliverAsync(MimeMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var folder = data.Resolve(options.Value.PickupDirectory);
+        Directory.CreateDirectory(folder);
+        var name = $"{DateTime.UtcNow:yyyyMMdd-HHmmss-fffffff}-{Guid.NewGuid():N}.eml";
+        var temporary = Path.Combine(folder, name + ".tmp");
+        await message.WriteToAsync(temporary, cancellationToken);
+        File.Move(temporary, Path.Combine(folder, name));
+        if (environment.IsDevelopment())
+        {
+            // Development only, on the console and not in the logs: the message text, so its link can be clicked.
+            Console.WriteLine($"[mail] {message.Subject} -> {Path.Combine(folder, name)}\n{message.TextBody}");
+        }
+    }
+}

@@ -1,0 +1,205 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text;
+using Derbes.Web.Audit;
+using Derbes.Web.Customers;
+using Derbes.Web.Data;
+using Derbes.Web.Messaging;
+using Derbes.Web.Security;
+using Derbes.Web.Startup;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Localization;
+using Microsoft.Extensions.Options;
+
+namespace Derbes.Web.Pages.Account;
+
+/// <summary>
+/// Sign-in by email or confirmed phone. Wrong password, unknown account and locked account give the same
+/// page and status, and each costs one Argon2id verification (SECURITY-CHECKS 6–8). Failures are counted
+/// in the database, so the lockout holds across instances.
+/// </summary>
+[EnableRateLimiting(RateLimits.Accounts)]
+public sealed class LoginModel(
+    DerbesDb db,
+    AccountDirectory directory,
+    Argon2PasswordHasher hasher,
+    SignInManager<Derbes.Web.Customers.Account> signIn,
+    AccountTokens tokens,
+    AccountMessages messages,
+    AuditTrail audit,
+    PendingSignIn pendingSignIn,
+    IOptions<AccountOptions> options,
+    IStringLocalizer<SharedResource> l,
+    TimeProvider clock) : PageModel
+{
+    [BindProperty]
+    public InputModel Input { get; set; } = new();
+
+    [BindProperty(SupportsGet = true)]
+    public string? ReturnUrl { get; set; }
+
+    [TempData]
+    public string? Notice { get; set; }
+
+    public sealed class InputModel
+    {
+        [Required(ErrorMessage = "Validation.Required")]
+        [StringLength(254, ErrorMessage = "Validation.TooLong")]
+        [Display(Name = "Login.Login")]
+        public string Login { get; set; } = "";
+
+        [Required(ErrorMessage = "Validation.Required")]
+        [DataType(DataType.Password)]
+        [Display(Name = "Login.Password")]
+        public string Password { get; set; } = "";
+
+        public bool RememberMe { get; set; }
+    }
+
+    public void OnGet()
+    {
+    }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
+    {
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+        var now = clock.GetUtcNow();
+        var password = Input.Password;
+        if (Encoding.UTF8.GetByteCount(password) > options.Value.MaxPasswordBytes)
+        {
+            // No account has such a password (registration refuses it), and it is never hashed.
+            return Failed();
+        }
+
+        var account = await directory.FindByLoginAsync(Input.Login.Trim(), cancellationToken);
+        if (account is null)
+        {
+            hasher.VerifyDummy(password);
+            audit.Record("signin.failed", "unknown", "unknown-account");
+            await db.SaveChangesAsync(cancellationToken);
+            return Failed();
+        }
+        if (account.LockoutEnd is { } lockedUntil && lockedUntil > now)
+        {
+            hasher.VerifyDummy(password);
+            audit.Record("signin.failed", account.Id, "locked");
+            await db.SaveChangesAsync(cancellationToken);
+            return Failed();
+        }
+
+        var result = account.PasswordHash is null
+            ? PasswordVerificationResult.Failed
+            : hasher.VerifyHashedPassword(account, account.PasswordHash, password);
+        if (result == PasswordVerificationResult.Failed)
+        {
+            account.AccessFailedCount++;
+            var outcome = "wrong-password";
+            if (account.AccessFailedCount >= options.Value.MaxFailedSignIns)
+            {
+                // Each lock in a row lasts twice as long as the one before, up to a day.
+                account.LockoutCount++;
+                var factor = Math.Pow(2, Math.Min(account.LockoutCount - 1, 16));
+                var duration = TimeSpan.FromTicks((long)Math.Min(options.Value.LockoutDuration.Ticks * factor, options.Value.MaxLockoutDuration.Ticks));
+                account.LockoutEnd = now + duration;
+                account.AccessFailedCount = 0;
+                outcome = "locked-out";
+                audit.Record("account.locked", account.Id, duration.ToString());
+            }
+            audit.Record("signin.failed", account.Id, outcome);
+            await db.SaveChangesAsync(cancellationToken);
+            return Failed();
+        }
+
+        // The password is right: from here on, telling the person about their own account reveals nothing.
+        account.AccessFailedCount = 0;
+        account.LockoutEnd = null;
+        if (result == PasswordVerificationResult.SuccessRehashNeeded)
+        {
+            account.PasswordHash = hasher.HashPassword(account, password);
+            audit.Record("password.rehashed", account.Id);
+        }
+        if (account.Status == AccountStatus.Blocked)
+        {
+            audit.Record("signin.failed", account.Id, "blocked");
+            await db.SaveChangesAsync(cancellationToken);
+            ModelState.AddModelError(string.Empty, l["Login.Blocked"]);
+            return Page();
+        }
+        if (!account.EmailConfirmed)
+        {
+            var last = await tokens.LastIssuedAsync(account.Id, TokenPurpose.ConfirmEmail, cancellationToken);
+            if (last is null || now - last > TimeSpan.FromMinutes(5))
+            {
+                var link = await tokens.IssueLinkAsync(account, TokenPurpose.ConfirmEmail, options.Value.EmailConfirmationLifetime, cancellationToken);
+                messages.ConfirmEmail(account, directory.Open(account), link);
+            }
+            audit.Record("signin.failed", account.Id, "unconfirmed");
+            await db.SaveChangesAsync(cancellationToken);
+            ModelState.AddModelError(string.Empty, l["Login.Unconfirmed"]);
+            return Page();
+        }
+        if (account.Kind == AccountKind.Staff)
+        {
+            // Staff owe a second factor (SECURITY-CHECKS 26); without one set up they cannot sign in.
+            audit.Record("signin.password-ok", account.Id, account.TwoFactorEnabled ? "awaiting-2fa" : "no-2fa");
+            account.LockoutCount = 0;
+            await db.SaveChangesAsync(cancellationToken);
+            if (!account.TwoFactorEnabled)
+            {
+                return Failed();
+            }
+            pendingSignIn.Start(account.Id, Input.RememberMe, ReturnUrl);
+            return RedirectToPage("LoginTwoFactor");
+        }
+
+        account.LockoutCount = 0;
+        audit.Record("signin.succeeded", account.Id);
+        await db.SaveChangesAsync(cancellationToken);
+        await SignInAsync(db, signIn, account, Input.RememberMe, options.Value, now, HttpContext);
+        return LocalRedirect(DerbesPipeline.IsLocal(ReturnUrl) ? ReturnUrl! : "/cabinet");
+    }
+
+    /// <summary>Opens a session record and issues a brand-new session cookie naming it (never reusing one from before sign-in).</summary>
+    public static async Task SignInAsync(DerbesDb db, SignInManager<Derbes.Web.Customers.Account> signIn, Derbes.Web.Customers.Account account, bool remember, AccountOptions options, DateTimeOffset now, HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(signIn);
+        ArgumentNullException.ThrowIfNull(account);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(context);
+        await signIn.SignOutAsync();
+        var userAgent = context.Request.Headers.UserAgent.ToString();
+        var session = new UserSession
+        {
+            Id = Guid.NewGuid(),
+            AccountId = account.Id,
+            CreatedAt = now,
+            LastSeenAt = now,
+            Remembered = remember,
+            UserAgent = userAgent.Length > 512 ? userAgent[..512] : userAgent,
+            Ip = context.Connection.RemoteIpAddress?.ToString() ?? "",
+        };
+        db.Sessions.Add(session);
+        await db.SaveChangesAsync(context.RequestAborted);
+        var properties = new AuthenticationProperties
+        {
+            IsPersistent = remember,
+            IssuedUtc = now,
+            ExpiresUtc = now + (remember ? options.RememberMeLifetime : options.CustomerIdleTimeout),
+            AllowRefresh = true,
+        };
+        await signIn.SignInWithClaimsAsync(account, properties, SessionClaims.For(account, session, now));
+    }
+
+    private PageResult Failed()
+    {
+        ModelState.AddModelError(string.Empty, l["Login.Failed"]);
+        return Page();
+    }
+}

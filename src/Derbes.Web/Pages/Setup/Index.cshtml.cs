@@ -1,0 +1,174 @@
+using System.ComponentModel.DataAnnotations;
+using Derbes.Web.Audit;
+using Derbes.Web.Customers;
+using Derbes.Web.Data;
+using Derbes.Web.Security;
+using Derbes.Web.Startup;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Localization;
+using Microsoft.Extensions.Options;
+using OtpNet;
+using QRCoder;
+
+namespace Derbes.Web.Pages.Setup;
+
+/// <summary>
+/// The first administrator creates their account from the one-time link printed at first start, and sets
+/// up TOTP in the same step: there is never an administrator without a second factor, nor a default password.
+/// </summary>
+[EnableRateLimiting(RateLimits.Accounts)]
+public sealed class IndexModel(
+    DerbesDb db,
+    PersonalDataVault vault,
+    AccountDirectory directory,
+    Argon2PasswordHasher hasher,
+    PasswordRules rules,
+    AuditTrail audit,
+    IDataProtectionProvider protection,
+    IOptions<AccountOptions> options,
+    IStringLocalizer<SharedResource> l,
+    TimeProvider clock) : PageModel
+{
+    private const string AuthenticatorProvider = "[AspNetUserStore]";
+    private const string AuthenticatorKeyName = "AuthenticatorKey";
+    private readonly IDataProtector _protector = protection.CreateProtector("Derbes.Setup.AuthenticatorKey");
+
+    [BindProperty(SupportsGet = true)]
+    public string? Token { get; set; }
+
+    [BindProperty]
+    public string ProtectedKey { get; set; } = "";
+
+    [BindProperty]
+    public InputModel Input { get; set; } = new();
+
+    public bool LinkValid { get; private set; }
+    public string Key { get; private set; } = "";
+    public string QrDataUri { get; private set; } = "";
+
+    public sealed class InputModel
+    {
+        [Required(ErrorMessage = "Validation.Required"), StringLength(100, ErrorMessage = "Validation.TooLong")]
+        public string FirstName { get; set; } = "";
+        [Required(ErrorMessage = "Validation.Required"), StringLength(100, ErrorMessage = "Validation.TooLong")]
+        public string LastName { get; set; } = "";
+        [Required(ErrorMessage = "Validation.Required"), StringLength(254, ErrorMessage = "Validation.TooLong"), EmailAddress(ErrorMessage = "Validation.Email")]
+        public string Email { get; set; } = "";
+        [Required(ErrorMessage = "Validation.Required"), DataType(DataType.Password)]
+        public string Password { get; set; } = "";
+        [Required(ErrorMessage = "Validation.Required"), StringLength(8, ErrorMessage = "Validation.TooLong")]
+        public string Code { get; set; } = "";
+    }
+
+    public async Task OnGetAsync(CancellationToken cancellationToken)
+    {
+        Response.Headers["Referrer-Policy"] = "no-referrer";
+        Response.Headers.CacheControl = "no-store";
+        LinkValid = await FindTokenAsync(cancellationToken) is not null;
+        if (LinkValid)
+        {
+            Show(Base32Encoding.ToString(KeyGeneration.GenerateRandomKey(20)));
+        }
+    }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
+    {
+        Response.Headers["Referrer-Policy"] = "no-referrer";
+        Response.Headers.CacheControl = "no-store";
+        var token = await FindTokenAsync(cancellationToken);
+        LinkValid = token is not null;
+        if (token is null)
+        {
+            return Page();
+        }
+        string key;
+        try
+        {
+            key = _protector.Unprotect(ProtectedKey);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            key = Base32Encoding.ToString(KeyGeneration.GenerateRandomKey(20));
+            ModelState.AddModelError("Input.Code", l["TwoFactor.Invalid"]);
+        }
+        Show(key);
+        var email = Input.Email.Trim();
+        var problem = rules.Check(Input.Password, PasswordRules.PersonalParts(email, null, Input.FirstName, Input.LastName));
+        if (problem != PasswordProblem.None)
+        {
+            ModelState.AddModelError("Input.Password", l["Password." + problem, options.Value.MinPasswordLength, options.Value.MaxPasswordBytes]);
+        }
+        var code = new string((Input.Code ?? "").Where(char.IsAsciiDigit).ToArray());
+        if (!new Totp(Base32Encoding.ToBytes(key)).VerifyTotp(clock.GetUtcNow().UtcDateTime, code, out _, VerificationWindow.RfcSpecifiedNetworkDelay))
+        {
+            ModelState.AddModelError("Input.Code", l["TwoFactor.Invalid"]);
+        }
+        if (await directory.FindByEmailAsync(email, cancellationToken) is not null)
+        {
+            ModelState.AddModelError("Input.Email", l["Setup.EmailTaken"]);
+        }
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+
+        var now = clock.GetUtcNow();
+        var account = new Derbes.Web.Customers.Account
+        {
+            Id = Guid.NewGuid(),
+            Kind = AccountKind.Staff,
+            Status = AccountStatus.Active,
+            PreferredLanguage = Localization.Languages.Current,
+            CreatedAt = now,
+            ConfirmedAt = now,
+            EmailConfirmed = true,
+            TwoFactorEnabled = true,
+            LockoutEnabled = true,
+            SecurityStamp = Guid.NewGuid().ToString("N"),
+            ConcurrencyStamp = Guid.NewGuid().ToString(),
+            UserName = "9" + System.Security.Cryptography.RandomNumberGenerator.GetInt32(100_000_000, 999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        account.NormalizedUserName = account.UserName;
+        vault.CreateKey(account.Id);
+        directory.Seal(account, new Profile(Input.FirstName.Trim(), Input.LastName.Trim(), email, null));
+        account.PasswordHash = hasher.HashPassword(account, Input.Password);
+        db.Users.Add(account);
+        db.UserTokens.Add(new IdentityUserToken<Guid> { UserId = account.Id, LoginProvider = AuthenticatorProvider, Name = AuthenticatorKeyName, Value = key });
+        var role = await db.Roles.SingleAsync(r => r.Name == StaffRoles.Administrator, cancellationToken);
+        db.UserRoles.Add(new IdentityUserRole<Guid> { UserId = account.Id, RoleId = role.Id });
+        token.UsedAt = now;
+        token.AccountId = account.Id;
+        audit.Record("staff.first-administrator-created", account.Id, actor: account.Id.ToString());
+        await db.SaveChangesAsync(cancellationToken);
+        TempData["Notice"] = "Setup.Done";
+        return RedirectToPage("/Account/Login");
+    }
+
+    private void Show(string key)
+    {
+        Key = key;
+        ProtectedKey = _protector.Protect(key);
+        var uri = new OtpUri(OtpType.Totp, key, "administrator", "SMALL Derbes").ToString();
+        using var generator = new QRCodeGenerator();
+        using var data = generator.CreateQrCode(uri, QRCodeGenerator.ECCLevel.M);
+        var svg = new SvgQRCode(data).GetGraphic(4);
+        QrDataUri = "data:image/svg+xml;base64," + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(svg));
+    }
+
+    private async Task<AccountToken?> FindTokenAsync(CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(Token) || Token.Length > 128 || await StaffSetup.AdministratorExistsAsync(db, cancellationToken))
+        {
+            return null;
+        }
+        var hash = SecretToken.Hash(Token);
+        var now = clock.GetUtcNow();
+        return await db.AccountTokens.SingleOrDefaultAsync(
+            t => t.TokenHash == hash && t.Purpose == TokenPurpose.StaffSetup && t.UsedAt == null && t.ExpiresAt > now, cancellationToken);
+    }
+}

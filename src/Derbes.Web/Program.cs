@@ -1,0 +1,33 @@
+using Derbes.Web.Startup;
+
+// Derbes: the customer-account and personal-data platform of the SMALL website.
+// This file is the table of contents; each heading points at the concept folder that does the work.
+var builder = WebApplication.CreateBuilder(args);
+
+// Options, validated at start, and the data folder (database, keys, documents, mail and SMS pickup).
+builder.AddDerbesOptions();
+
+// Database: SQLite by default (WAL, busy timeout), PostgreSQL when Database:Provider says so.
+builder.AddDerbesDatabase();
+
+// Identity and sessions: Argon2id hashes, lockout in the database, __Host- cookies, security stamp on every request.
+builder.AddDerbesIdentity();
+
+// Personal data: per-customer keys, blind indexes, documents, consents, audit, outbox and its worker.
+builder.AddDerbesServices();
+
+// Pages, languages (kk, ru, en), rate limits and health.
+builder.AddDerbesWeb();
+
+var app = builder.Build();
+
+// Errors, security headers, HSTS, static files, localisation, authentication, rate limits, pages.
+app.UseDerbesPipeline();
+
+// First start: migrations, policy edition 1, and the one-time link for the first administrator.
+await app.InitialiseDerbesAsync();
+
+await app.RunAsync();
+
+/// <summary>The entry point, visible to the integration tests' WebApplicationFactory.</summary>
+public partial class Program;

@@ -1,0 +1,77 @@
+using Derbes.Web.Data;
+using Derbes.Web.Localization;
+using Derbes.Web.Privacy;
+using Derbes.Web.Security;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Localization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Derbes.Web.Startup;
+
+public static partial class DerbesPipeline
+{
+    public static void UseDerbesPipeline(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        // A generic page (or nothing) for every error: no stack trace, SQL or path ever leaves (SECURITY-CHECKS 35).
+        app.UseExceptionHandler("/error");
+        app.UseStatusCodePagesWithReExecute("/error/{0}");
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseHsts();
+        }
+        app.UseSecurityHeaders();
+        app.UseStaticFiles();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseRequestLocalization();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapRazorPages();
+
+        // The language switcher: a POST (no GET changes anything), remembered in a cookie for a year.
+        app.MapPost("/culture", ([FromForm] string? culture, [FromForm] string? returnUrl, HttpContext context) =>
+        {
+            context.Response.Cookies.Append(
+                Languages.CookieName,
+                CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(Languages.OrDefault(culture))),
+                new CookieOptions { MaxAge = TimeSpan.FromDays(365), HttpOnly = true, Secure = context.Request.IsHttps, SameSite = SameSiteMode.Lax, Path = "/", IsEssential = true });
+            return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
+        });
+    }
+
+    /// <summary>Local paths only: "/x" but not "//host" or "/\host" (SECURITY-CHECKS 37).</summary>
+    public static bool IsLocal(string? url) =>
+        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\')) && !url.Contains('\r', StringComparison.Ordinal) && !url.Contains('\n', StringComparison.Ordinal);
+
+    public static async Task InitialiseDerbesAsync(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        await using var scope = app.Services.CreateAsyncScope();
+        var services = scope.ServiceProvider;
+        var db = services.GetRequiredService<DerbesDb>();
+        var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        var clock = services.GetRequiredService<TimeProvider>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Derbes.Startup");
+        if (db.Database.IsSqlite())
+        {
+            // WAL lets readers go on while one writer writes; it is a property of the file and stays set.
+            await db.Database.OpenConnectionAsync();
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+            await db.Database.CloseConnectionAsync();
+        }
+        if (options.MigrateAtStart)
+        {
+            await db.Database.MigrateAsync();
+        }
+        await PolicySeed.PublishFirstEditionAsync(db, clock, CancellationToken.None);
+        await StaffSetup.EnsureRolesAsync(services.GetRequiredService<Microsoft.AspNetCore.Identity.RoleManager<Microsoft.AspNetCore.Identity.IdentityRole<Guid>>>());
+        await StaffSetup.OfferFirstAdministratorAsync(services, logger, CancellationToken.None);
+    }
+}

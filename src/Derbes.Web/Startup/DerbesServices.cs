@@ -1,0 +1,258 @@
+using System.Globalization;
+using System.Security.Claims;
+using Derbes.Web.Audit;
+using Derbes.Web.Consents;
+using Derbes.Web.Customers;
+using Derbes.Web.Data;
+using Derbes.Web.Documents;
+using Derbes.Web.Localization;
+using Derbes.Web.Messaging;
+using Derbes.Web.Pages.Account;
+using Derbes.Web.Security;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Localization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace Derbes.Web.Startup;
+
+public static class DerbesServices
+{
+    public static void AddDerbesOptions(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.AddOptions<DataOptions>().BindConfiguration(DataOptions.Section);
+        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section);
+        services.AddOptions<KeyOptions>().BindConfiguration(KeyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PasswordHashingOptions>().BindConfiguration(PasswordHashingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DocumentOptions>().BindConfiguration(DocumentOptions.Section);
+        services.AddOptions<SiteOptions>().BindConfiguration(SiteOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<MailOptions>().BindConfiguration(MailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SmsOptions>().BindConfiguration(SmsOptions.Section);
+        services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section);
+
+        var dataRoot = builder.Configuration[$"{DataOptions.Section}:Directory"] ?? "data";
+        services.AddSingleton(new DataDirectory(dataRoot));
+        services.AddSingleton(TimeProvider.System);
+    }
+
+    public static void AddDerbesDatabase(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        if (options.Provider != DatabaseProvider.Sqlite)
+        {
+            throw new InvalidOperationException($"Database provider {options.Provider} is not available in this build.");
+        }
+        builder.Services.AddDbContext<DerbesDb, SqliteDerbesDb>((services, db) =>
+        {
+            var data = services.GetRequiredService<DataDirectory>();
+            var configured = builder.Configuration.GetConnectionString("Derbes");
+            var connection = new SqliteConnectionStringBuilder(configured ?? $"Data Source={data.Resolve("derbes.db")}")
+            {
+                // Writers wait for each other instead of failing at once.
+                DefaultTimeout = 30,
+                Pooling = true,
+            };
+            db.UseSqlite(connection.ToString());
+            // Identity maps Email and PhoneNumber; Derbes ignores them on purpose (they are sealed elsewhere).
+            db.ConfigureWarnings(w => w.Ignore(CoreEventId.MappedPropertyIgnoredWarning));
+        });
+    }
+
+    public static void AddDerbesIdentity(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        var accounts = builder.Configuration.GetSection(AccountOptions.Section).Get<AccountOptions>() ?? new AccountOptions();
+        CookieRules.PlainHttpDevelopment = builder.Environment.IsDevelopment();
+
+        services.AddIdentityCore<Account>(o =>
+            {
+                // Sign-in checks and the password rules are Derbes' own (PasswordRules, Login page);
+                // Identity keeps the lockout fields, security stamps, roles and the authenticator.
+                o.User.RequireUniqueEmail = false;
+                o.User.AllowedUserNameCharacters = "0123456789";
+                o.SignIn.RequireConfirmedEmail = false;
+                o.Lockout.MaxFailedAccessAttempts = accounts.MaxFailedSignIns;
+                o.Lockout.DefaultLockoutTimeSpan = accounts.LockoutDuration;
+                o.Password.RequireDigit = false;
+                o.Password.RequireLowercase = false;
+                o.Password.RequireUppercase = false;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Password.RequiredUniqueChars = 1;
+                o.Password.RequiredLength = accounts.MinPasswordLength;
+            })
+            .AddRoles<IdentityRole<Guid>>()
+            .AddEntityFrameworkStores<DerbesDb>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders();
+        services.AddSingleton<Argon2PasswordHasher>();
+        services.AddSingleton<IPasswordHasher<Account>>(sp => sp.GetRequiredService<Argon2PasswordHasher>());
+
+        services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
+        services.Configure<SecurityStampValidatorOptions>(o =>
+        {
+            // Every request re-reads the stamp: sign-out everywhere, a reset or a block take effect at once.
+            o.ValidationInterval = TimeSpan.Zero;
+            o.OnRefreshingPrincipal = context =>
+            {
+                foreach (var type in new[] { SessionClaims.AuthTime, SessionClaims.Language, SessionClaims.Remembered, SessionClaims.SessionId })
+                {
+                    var claim = context.CurrentPrincipal?.FindFirst(type);
+                    if (claim is not null && context.NewPrincipal?.Identity is ClaimsIdentity identity)
+                    {
+                        identity.AddClaim(new Claim(type, claim.Value));
+                    }
+                }
+                return Task.CompletedTask;
+            };
+        });
+        services.ConfigureApplicationCookie(o =>
+        {
+            o.Cookie.Name = CookieRules.Name("derbes");
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Lax;
+            o.Cookie.Path = "/";
+            o.Cookie.SecurePolicy = CookieRules.SecurePolicy;
+            o.ExpireTimeSpan = accounts.CustomerIdleTimeout;
+            o.SlidingExpiration = true;
+            o.LoginPath = "/account/login";
+            o.LogoutPath = "/account/logout";
+            o.AccessDeniedPath = "/error/403";
+            o.ReturnUrlParameter = "returnUrl";
+            o.Events.OnValidatePrincipal = SessionClaims.ValidateAsync;
+        });
+        services.Configure<CookieAuthenticationOptions>(IdentityConstants.TwoFactorUserIdScheme, o =>
+        {
+            o.Cookie.Name = CookieRules.Name("derbes-2fa");
+            o.Cookie.SecurePolicy = CookieRules.SecurePolicy;
+        });
+        services.AddAuthorizationBuilder()
+            .AddPolicy(StaffRoles.Staff, p => p.RequireRole(StaffRoles.All));
+
+        services.AddDataProtection()
+            .SetApplicationName("Derbes")
+            .PersistKeysToDbContext<DerbesDb>();
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = CookieRules.Name("derbes-af");
+            o.Cookie.SecurePolicy = CookieRules.SecurePolicy;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.FormFieldName = "__af";
+        });
+    }
+
+    public static void AddDerbesServices(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.AddHttpContextAccessor();
+        services.AddSingleton<MasterKeyRing>();
+        services.AddSingleton<BlindIndex>();
+        services.AddScoped<PersonalDataVault>();
+        services.AddScoped<AccountDirectory>();
+        services.AddScoped<AccountTokens>();
+        services.AddSingleton<PasswordRules>();
+        services.AddScoped<AuditTrail>();
+        services.AddScoped<ConsentLedger>();
+        services.AddScoped<PendingRegistration>();
+        services.AddScoped<PendingSignIn>();
+        services.AddScoped<PendingReset>();
+        services.AddSingleton<OperatorConsole>();
+
+        services.AddSingleton<IMalwareScanner, SignatureMalwareScanner>();
+        services.AddSingleton<DocumentInspector>();
+        services.AddSingleton<IDocumentStore, FileSystemDocumentStore>();
+        services.AddScoped<DocumentIntake>();
+
+        services.AddSingleton<OutboxSignal>();
+        services.AddScoped<Outbox>();
+        services.AddScoped<AccountMessages>();
+        services.AddSingleton<ISmsGateway, PickupFolderSmsGateway>();
+        services.AddSingleton<IEmailDelivery>(sp =>
+            string.IsNullOrWhiteSpace(sp.GetRequiredService<IOptions<SmtpOptions>>().Value.Host)
+                ? ActivatorUtilities.CreateInstance<PickupFolderEmailDelivery>(sp)
+                : ActivatorUtilities.CreateInstance<SmtpEmailDelivery>(sp));
+        services.AddSingleton<OutboxWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxWorker>());
+    }
+
+    public static void AddDerbesWeb(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            // The largest legitimate request is registration with three 10 MB files.
+            k.Limits.MaxRequestBodySize = RegisterModel.MaxRequestBytes;
+        });
+        // No ResourcesPath: SharedResource.resx sits beside its marker class, so its manifest name is the class name.
+        services.AddLocalization();
+        services.AddRazorPages(o =>
+            {
+                o.Conventions.AuthorizeFolder("/Cabinet");
+                o.Conventions.AuthorizeFolder("/Admin", StaffRoles.Staff);
+            })
+            .AddMvcOptions(o =>
+            {
+                o.Filters.Add(new AutoValidateAntiforgeryTokenAttribute());
+            })
+            .AddDataAnnotationsLocalization(o => o.DataAnnotationLocalizerProvider = (_, factory) => factory.Create(typeof(SharedResource)))
+            .AddViewLocalization();
+        services.AddSingleton<IConfigureOptions<MvcOptions>, LocalizedBindingMessages>();
+        services.Configure<RequestLocalizationOptions>(o =>
+        {
+            var cultures = Languages.All.Select(CultureInfo.GetCultureInfo).ToList();
+            o.DefaultRequestCulture = new RequestCulture(Languages.Kazakh);
+            o.SupportedCultures = cultures;
+            o.SupportedUICultures = cultures;
+            o.FallBackToParentCultures = true;
+            o.FallBackToParentUICultures = true;
+            // An explicit switch (cookie) first, then the account's preference, then the browser's languages.
+            o.RequestCultureProviders =
+            [
+                new QueryStringRequestCultureProvider { QueryStringKey = "lang", UIQueryStringKey = "lang" },
+                new CookieRequestCultureProvider { CookieName = Languages.CookieName },
+                new AccountLanguageProvider(),
+                new AcceptLanguageHeaderRequestCultureProvider(),
+            ];
+        });
+        services.AddDerbesRateLimits(builder.Configuration);
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        services.AddHsts(o =>
+        {
+            o.MaxAge = TimeSpan.FromDays(365);
+            o.IncludeSubDomains = true;
+        });
+    }
+}
+
+/// <summary>Ready means the database answers.</summary>
+public sealed class DatabaseHealthCheck(DerbesDb db) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        await db.Database.CanConnectAsync(cancellationToken) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("database unreachable");
+}
+
+/// <summary>The signed-in account's preferred language, carried as a claim in the session cookie.</summary>
+public sealed class AccountLanguageProvider : RequestCultureProvider
+{
+    public override Task<ProviderCultureResult?> DetermineProviderCultureResult(HttpContext httpContext)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        var language = httpContext.User.FindFirst(SessionClaims.Language)?.Value;
+        return Task.FromResult(Languages.IsSupported(language) ? new ProviderCultureResult(language) : null);
+    }
+}

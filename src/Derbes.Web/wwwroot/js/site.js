@@ -1,0 +1,54 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+    "use strict";
+
+    // Show / hide password.
+    document.querySelectorAll("[data-toggle-password]").forEach(function (button) {
+        var input = document.getElementById(button.getAttribute("data-toggle-password"));
+        if (!input) { return; }
+        button.hidden = false;
+        button.setAttribute("aria-pressed", "false");
+        button.addEventListener("click", function () {
+            var show = input.type === "password";
+            input.type = show ? "text" : "password";
+            button.textContent = show ? button.getAttribute("data-hide") : button.getAttribute("data-show");
+            button.setAttribute("aria-pressed", show ? "true" : "false");
+        });
+    });
+
+    // Strength hint: length is what matters (NIST 800-63B); the server decides.
+    document.querySelectorAll("input[data-strength]").forEach(function (input) {
+        var output = document.getElementById(input.getAttribute("data-strength"));
+        var recommended = parseInt(input.getAttribute("data-recommended"), 10) || 15;
+        var minimum = parseInt(input.getAttribute("minlength"), 10) || 8;
+        if (!output) { return; }
+        input.addEventListener("input", function () {
+            var length = Array.from(input.value).length;
+            var level = length === 0 ? "" : length < minimum ? "weak" : length < recommended ? "fair" : "good";
+            output.setAttribute("data-level", level);
+            output.textContent = level ? output.getAttribute("data-" + level) : "";
+        });
+    });
+
+    // Tell about too many or too large files before a long upload; the server checks again.
+    document.querySelectorAll("form[data-max-files]").forEach(function (form) {
+        var input = form.querySelector("input[type=file]");
+        var error = input && document.getElementById("documents-error");
+        if (!input || !error) { return; }
+        var maxFiles = parseInt(form.getAttribute("data-max-files"), 10);
+        var maxBytes = parseInt(form.getAttribute("data-max-bytes"), 10);
+        input.addEventListener("change", function () {
+            var message = "";
+            if (input.files.length > maxFiles) {
+                message = input.getAttribute("data-too-many");
+            } else {
+                Array.from(input.files).forEach(function (file) {
+                    if (file.size > maxBytes) { message = input.getAttribute("data-too-large"); }
+                });
+            }
+            error.textContent = message;
+            input.setCustomValidity(message);
+            input.setAttribute("aria-invalid", message ? "true" : "false");
+        });
+    });
+})();

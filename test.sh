@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Everything the tests need, then every test suite, then one summary line: "N passed, N failed[, N skipped]".
+# Exits non-zero on any failure. Run from a fresh clone on Debian with the .NET SDK: ./test.sh
+set -uo pipefail
+cd "$(dirname "$0")"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+RESULTS="$(mktemp -d)"
+passed=0; failed=0; skipped=0
+
+step() { printf '\n==> %s\n' "$*"; }
+
+summary() {
+  echo
+  if [ "$skipped" -gt 0 ]; then
+    echo "$passed passed, $failed failed, $skipped skipped"
+  else
+    echo "$passed passed, $failed failed"
+  fi
+}
+
+fail_setup() {
+  # A broken build or format counts as one failed check, so the summary never claims success.
+  echo "FAILED: $1"
+  failed=$((failed + 1))
+  summary
+  exit 1
+}
+
+step "Restore and build (warnings are errors)"
+dotnet build Derbes.slnx -c Release -nologo -v quiet || fail_setup "build"
+
+step "Formatting (dotnet format --verify-no-changes)"
+dotnet format Derbes.slnx --verify-no-changes --no-restore -v quiet || fail_setup "dotnet format found changes to make"
+
+run_suite() {
+  local project="$1"; shift
+  local name; name="$(basename "$project" .csproj)"
+  step "Tests: $name $*"
+  local log="$RESULTS/$name.log"
+  dotnet test "$project" -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
+  # VSTest's closing line per assembly: "Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12 ..."
+  local line
+  line="$(grep -E '(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" | tail -1)"
+  if [ -z "$line" ]; then
+    echo "FAILED: $name did not report results"
+    failed=$((failed + 1))
+    return
+  fi
+  local f p s
+  f="$(sed -E 's/.*Failed: +([0-9]+),.*/\1/' <<<"$line")"
+  p="$(sed -E 's/.*Passed: +([0-9]+),.*/\1/' <<<"$line")"
+  s="$(sed -E 's/.*Skipped: +([0-9]+),.*/\1/' <<<"$line")"
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+}
+
+run_suite tests/Derbes.Tests/Derbes.Tests.csproj
+run_suite tests/Derbes.Web.Tests/Derbes.Web.Tests.csproj
+
+summary
+[ "$failed" -eq 0 ]
