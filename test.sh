@@ -27,6 +27,17 @@ fail_setup() {
   exit 1
 }
 
+step "What the tests need: Debian's Chromium for the browser tests"
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null \
+      || fail_setup "apt-get install chromium"
+  else
+    fail_setup "chromium is not installed and this user cannot install it (run as root once, or: sudo apt-get install chromium)"
+  fi
+fi
+chromium --version || fail_setup "chromium does not run"
+
 step "Restore and build (warnings are errors)"
 dotnet build Derbes.slnx -c Release -nologo -v quiet || fail_setup "build"
 
@@ -56,6 +67,7 @@ run_suite() {
 
 run_suite tests/Derbes.Tests/Derbes.Tests.csproj
 run_suite tests/Derbes.Web.Tests/Derbes.Web.Tests.csproj
+run_suite tests/Derbes.BrowserTests/Derbes.BrowserTests.csproj
 
 summary
 [ "$failed" -eq 0 ]

@@ -210,7 +210,9 @@ public static class DerbesServices
                 o.Filters.Add(new AutoValidateAntiforgeryTokenAttribute());
             })
             .AddDataAnnotationsLocalization(o => o.DataAnnotationLocalizerProvider = (_, factory) => factory.Create(typeof(SharedResource)))
-            .AddViewLocalization();
+            .AddViewLocalization()
+            // Validation happens on the server, in the page's language; no data-val-* attributes are emitted.
+            .AddViewOptions(o => o.HtmlHelperOptions.ClientValidationEnabled = false);
         services.AddSingleton<IConfigureOptions<MvcOptions>, LocalizedBindingMessages>();
         services.Configure<RequestLocalizationOptions>(o =>
         {

@@ -12,7 +12,8 @@ public static class Masking
         }
         var local = email[..at];
         var visible = local.Length <= 2 ? local[..1] : local[..2];
-        return visible + new string('*', Math.Max(1, local.Length - visible.Length)) + email[at..];
+        // A fixed number of stars: the mask hides the length too.
+        return visible + "***" + email[at..];
     }
 
     public static string Phone(string e164) =>

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Playwright;
+
+namespace Derbes.BrowserTests;
+
+/// <summary>
+/// The built site as its own process on a free loopback port, in Development (plain http on 127.0.0.1),
+/// with a data folder of its own: what a person reaches with a browser.
+/// </summary>
+public sealed class SiteProcess : IAsyncLifetime
+{
+    private Process? _process;
+    private IPlaywright? _playwright;
+
+    /// <summary>Debian's Chromium, started once for the class (CHROMIUM_PATH overrides /usr/bin/chromium).</summary>
+    public IBrowser Browser { get; private set; } = null!;
+
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "derbes-browser", Guid.NewGuid().ToString("N"));
+    public string BaseUrl { get; private set; } = "";
+    public string MailDirectory => Path.Combine(DataDirectory, "mail");
+
+    public static string RepositoryRoot()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Derbes.slnx")))
+        {
+            folder = folder.Parent;
+        }
+        return folder?.FullName ?? throw new InvalidOperationException("Repository root not found.");
+    }
+
+    public async Task InitializeAsync()
+    {
+        var root = RepositoryRoot();
+        var contentRoot = Path.Combine(root, "src", "Derbes.Web");
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var dll = Path.Combine(contentRoot, "bin", configuration, "net10.0", "Derbes.Web.dll");
+        if (!File.Exists(dll))
+        {
+            throw new InvalidOperationException($"Build the site first: {dll} is missing.");
+        }
+        Directory.CreateDirectory(DataDirectory);
+        var port = FreePort();
+        BaseUrl = $"http://127.0.0.1:{port}";
+        var start = new ProcessStartInfo("dotnet", [dll, "--urls", BaseUrl, "--contentRoot", contentRoot])
+        {
+            WorkingDirectory = contentRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["Data__Directory"] = DataDirectory;
+        start.Environment["Site__PublicUrl"] = BaseUrl;
+        start.Environment["Outbox__PollInterval"] = "00:00:00.200";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        _process = Process.Start(start) ?? throw new InvalidOperationException("The site did not start.");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if ((await http.GetAsync(BaseUrl + "/health/ready")).StatusCode == HttpStatusCode.OK)
+                {
+                    await LaunchBrowserAsync();
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException("The site did not become ready within 60 s.");
+    }
+
+    private async Task LaunchBrowserAsync()
+    {
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.CloseAsync();
+        }
+        _playwright?.Dispose();
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+        _process?.Dispose();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left for the OS to clean.
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
