@@ -144,6 +144,9 @@ public static class DerbesServices
         services.AddDataProtection()
             .SetApplicationName("Derbes")
             .PersistKeysToDbContext<DerbesDb>();
+        // The key ring is stored encrypted with the master key (outside the database).
+        services.AddOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>()
+            .Configure<MasterKeyRing>((o, keys) => o.XmlEncryptor = new MasterKeyXmlEncryptor(keys));
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = CookieRules.Name("derbes-af");

@@ -176,6 +176,20 @@ public sealed class RegistrationTests : IClassFixture<RegistrationTests.App>
         Assert.False(Contains(stored, Encoding.ASCII.GetBytes("%PDF")), "document bytes are stored in the clear");
     }
 
+    [Fact]
+    public async Task TheKeysThatSignSessionCookiesAreStoredEncryptedWithTheMasterKey()
+    {
+        using var browser = _app.NewBrowser();
+        await browser.GetAsync("/account/login");
+        var keys = await _app.WithDbAsync(db => db.DataProtectionKeys.Select(k => k.Xml).ToListAsync());
+        Assert.NotEmpty(keys);
+        Assert.All(keys, xml =>
+        {
+            Assert.Contains("encryptedKey", xml!, StringComparison.Ordinal);
+            Assert.DoesNotContain("<masterKey", xml!, StringComparison.Ordinal);
+        });
+    }
+
     private static async Task<WebPage?> CabinetOrNullAsync(Browser browser)
     {
         var page = await browser.GetAsync("/cabinet");

@@ -160,7 +160,7 @@ public sealed class LoginModel(
 
         account.LockoutCount = 0;
         audit.Record("signin.succeeded", account.Id);
-        await db.SaveChangesAsync(cancellationToken);
+        // One SaveChanges: the account, the audit entry and the new session together.
         await SignInAsync(db, signIn, account, Input.RememberMe, options.Value, now, HttpContext);
         return LocalRedirect(DerbesPipeline.IsLocal(ReturnUrl) ? ReturnUrl! : "/cabinet");
     }

@@ -68,7 +68,6 @@ public sealed class LoginTwoFactorModel(
         }
         account.AccessFailedCount = 0;
         audit.Record("signin.succeeded", account.Id, "2fa");
-        await db.SaveChangesAsync(cancellationToken);
         pending.End();
         await LoginModel.SignInAsync(db, signIn, account, step.Value.Remember, options.Value, now, HttpContext);
         return LocalRedirect(DerbesPipeline.IsLocal(step.Value.ReturnUrl) ? step.Value.ReturnUrl! : "/admin");
