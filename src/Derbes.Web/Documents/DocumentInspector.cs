@@ -9,11 +9,30 @@ namespace Derbes.Web.Documents;
 /// <remarks>
 /// Order: empty, size, malware scan, type by magic bytes, then the type's own checks. Images are
 /// decoded and re-encoded (metadata dropped); PDFs are checked and stored unchanged.
-/// The work is CPU-bound and runs on the calling thread.
+/// The work is CPU-bound and runs on the calling thread. At most one inspection per core runs at once:
+/// decoding a large photo takes hundreds of megabytes, so a burst of uploads queues instead of
+/// exhausting memory.
 /// </remarks>
-public sealed class DocumentInspector(IMalwareScanner scanner, IOptions<DocumentOptions> options)
+public sealed class DocumentInspector(IMalwareScanner scanner, IOptions<DocumentOptions> options) : IDisposable
 {
+    private readonly SemaphoreSlim _gate = new(Environment.ProcessorCount, Environment.ProcessorCount);
+
     public async Task<DocumentInspection> InspectAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await InspectOneAsync(content, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    private async Task<DocumentInspection> InspectOneAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var limits = options.Value;

@@ -43,7 +43,10 @@ public sealed class OutboxOptions
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
     [Range(1, 1000)]
     public int BatchSize { get; set; } = 20;
-    [Range(1, 100)]
-    public int MaxAttempts { get; set; } = 10;
+    /// <summary>
+    /// Failed deliveries are retried with exponential backoff (up to an hour apart) until the message is
+    /// this old: an SMTP outage of up to three days loses nothing.
+    /// </summary>
+    public TimeSpan GiveUpAfter { get; set; } = TimeSpan.FromDays(3);
     public bool Enabled { get; set; } = true;
 }

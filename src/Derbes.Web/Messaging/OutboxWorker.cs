@@ -105,7 +105,7 @@ public sealed partial class OutboxWorker(
                 message.LastError = ex.GetType().Name + ": " + ex.Message[..Math.Min(ex.Message.Length, 900)];
                 var backoff = TimeSpan.FromSeconds(Math.Min(3600, 5 * Math.Pow(2, message.Attempts - 1)));
                 message.AvailableAt = clock.GetUtcNow() + backoff;
-                if (message.Attempts >= options.Value.MaxAttempts)
+                if (clock.GetUtcNow() - message.CreatedAt >= options.Value.GiveUpAfter)
                 {
                     // Given up: kept for staff to see, payload erased so no personal data lingers.
                     message.SealedPayload = null;

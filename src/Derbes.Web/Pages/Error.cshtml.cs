@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -15,7 +16,10 @@ public sealed class ErrorModel : PageModel
 
     public void OnGet(int? code) => Describe(code);
 
-    public void OnPost(int? code) => Describe(code);
+    // No parameters on the POST: binding them would read the form, and a form the antiforgery check already
+    // refused (a minimal-API endpoint's 400, re-executed here as a POST) throws when read again.
+    public void OnPost() =>
+        Describe(int.TryParse(RouteData.Values["code"] as string, NumberStyles.None, CultureInfo.InvariantCulture, out var code) ? code : null);
 
     private void Describe(int? code)
     {

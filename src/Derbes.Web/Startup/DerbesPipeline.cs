@@ -46,9 +46,14 @@ public static partial class DerbesPipeline
         });
     }
 
-    /// <summary>Local paths only: "/x" but not "//host" or "/\host" (SECURITY-CHECKS 37).</summary>
+    /// <summary>
+    /// Local paths only: "/x" but not "//host", "/\host" or anything with a control character, which
+    /// browsers strip ("/\t/host" becomes "//host") (SECURITY-CHECKS 37).
+    /// </summary>
     public static bool IsLocal(string? url) =>
-        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\')) && !url.Contains('\r', StringComparison.Ordinal) && !url.Contains('\n', StringComparison.Ordinal);
+        !string.IsNullOrEmpty(url) && url.Length <= 2048 && url[0] == '/'
+        && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'))
+        && !url.Any(c => char.IsControl(c) || c == '\\');
 
     public static async Task InitialiseDerbesAsync(this WebApplication app)
     {

@@ -24,7 +24,7 @@ namespace Derbes.Web.Pages.Account;
 /// </summary>
 [EnableRateLimiting(RateLimits.Accounts)]
 [RequestSizeLimit(RegisterModel.MaxRequestBytes)]
-[RequestFormLimits(MultipartBodyLengthLimit = RegisterModel.MaxRequestBytes)]
+[RequestFormLimits(MultipartBodyLengthLimit = RegisterModel.MaxFileSectionBytes)]
 public sealed class RegisterModel(
     DerbesDb db,
     AccountDirectory directory,
@@ -45,6 +45,12 @@ public sealed class RegisterModel(
 {
     /// <summary>Three files of 10 MB and the form around them.</summary>
     public const long MaxRequestBytes = 31 * 1024 * 1024;
+
+    /// <summary>
+    /// One file part may not exceed 10 MB (plus slack for its headers): the form reader stops there, so a
+    /// 30 MB file is refused without being read to its end (SECURITY-CHECKS 28).
+    /// </summary>
+    public const long MaxFileSectionBytes = (10 * 1024 * 1024) + (64 * 1024);
 
     [BindProperty]
     public InputModel Input { get; set; } = new();
@@ -111,6 +117,10 @@ public sealed class RegisterModel(
         var email = (Input.Email ?? "").Trim();
         var firstName = (Input.FirstName ?? "").Trim();
         var lastName = (Input.LastName ?? "").Trim();
+        if (email.Length > 0 && ModelState["Input.Email"]?.Errors.Count is null or 0 && !EmailAddresses.IsDeliverable(email))
+        {
+            ModelState.AddModelError("Input.Email", l["Validation.Email"]);
+        }
         string phone = "";
         if (!string.IsNullOrWhiteSpace(Input.Phone) && !KazakhPhone.TryNormalise(Input.Phone, out phone))
         {

@@ -98,6 +98,10 @@ public sealed class IndexModel(
         }
         Show(key);
         var email = Input.Email.Trim();
+        if (email.Length > 0 && ModelState["Input.Email"]?.Errors.Count is null or 0 && !EmailAddresses.IsDeliverable(email))
+        {
+            ModelState.AddModelError("Input.Email", l["Validation.Email"]);
+        }
         var problem = rules.Check(Input.Password, PasswordRules.PersonalParts(email, null, Input.FirstName, Input.LastName));
         if (problem != PasswordProblem.None)
         {
