@@ -27,6 +27,8 @@ public sealed class AccountOptions
     public TimeSpan ResetMinimumResponseTime { get; set; } = TimeSpan.FromMilliseconds(400);
 
     public TimeSpan CustomerIdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
+    /// <summary>Staff sessions idle out sooner and are never remembered (SECURITY-CHECKS 13).</summary>
+    public TimeSpan StaffIdleTimeout { get; set; } = TimeSpan.FromMinutes(15);
     public TimeSpan RememberMeLifetime { get; set; } = TimeSpan.FromDays(14);
     public TimeSpan AbsoluteSessionLifetime { get; set; } = TimeSpan.FromHours(12);
 

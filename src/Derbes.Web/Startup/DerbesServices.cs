@@ -132,6 +132,12 @@ public static class DerbesServices
             o.AccessDeniedPath = "/error/403";
             o.ReturnUrlParameter = "returnUrl";
             o.Events.OnValidatePrincipal = SessionClaims.ValidateAsync;
+            // A signed-in person without the role gets a real 403 (shown by the status-code page), not a 302.
+            o.Events.OnRedirectToAccessDenied = context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return Task.CompletedTask;
+            };
         });
         services.Configure<CookieAuthenticationOptions>(IdentityConstants.TwoFactorUserIdScheme, o =>
         {

@@ -174,6 +174,10 @@ public sealed class LoginModel(
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(context);
         await signIn.SignOutAsync();
+        // Staff are never remembered on a device, and their sessions idle out after 15 minutes.
+        var staff = account.Kind == AccountKind.Staff;
+        remember = remember && !staff;
+        var idle = staff ? options.StaffIdleTimeout : options.CustomerIdleTimeout;
         var userAgent = context.Request.Headers.UserAgent.ToString();
         var session = new UserSession
         {
@@ -191,7 +195,7 @@ public sealed class LoginModel(
         {
             IsPersistent = remember,
             IssuedUtc = now,
-            ExpiresUtc = now + (remember ? options.RememberMeLifetime : options.CustomerIdleTimeout),
+            ExpiresUtc = now + (remember ? options.RememberMeLifetime : idle),
             AllowRefresh = true,
         };
         await signIn.SignInWithClaimsAsync(account, properties, SessionClaims.For(account, session, now));
