@@ -20,6 +20,7 @@ public sealed class Argon2PasswordHasher : IPasswordHasher<Account>, IDisposable
     private readonly int _iterations;
     private readonly SemaphoreSlim _gate;
     private readonly string _dummyHash;
+    private readonly int _slots;
 
     public Argon2PasswordHasher(IOptions<PasswordHashingOptions> options)
     {
@@ -27,9 +28,13 @@ public sealed class Argon2PasswordHasher : IPasswordHasher<Account>, IDisposable
         _memoryBytes = options.Value.MemoryKiB * 1024;
         _iterations = options.Value.Iterations;
         var slots = options.Value.MaxConcurrentHashes > 0 ? options.Value.MaxConcurrentHashes : Environment.ProcessorCount;
+        _slots = slots;
         _gate = new SemaphoreSlim(slots, slots);
         _dummyHash = Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)));
     }
+
+    /// <summary>Hashes running right now (never more than the configured slots; the rest wait).</summary>
+    public int Running => _slots - _gate.CurrentCount;
 
     public string HashPassword(Account user, string password) => Hash(password);
 

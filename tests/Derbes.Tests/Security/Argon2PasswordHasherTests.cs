@@ -48,3 +48,42 @@ public sealed class Argon2PasswordHasherTests
         Assert.Equal(PasswordVerificationResult.Failed, hasher.VerifyHashedPassword(new Account(), stored, "anything at all"));
     }
 }
+
+public sealed class Argon2ConcurrencyTests
+{
+    [Fact]
+    public void WithOneSlotFourHashesOnFourThreadsRunOneAfterAnother()
+    {
+        using var hasher = new Argon2PasswordHasher(Options.Create(new PasswordHashingOptions { MaxConcurrentHashes = 1 }));
+        var single = System.Diagnostics.Stopwatch.StartNew();
+        hasher.Hash("warm-up password");
+        single.Restart();
+        hasher.Hash("one password alone");
+        var one = single.Elapsed;
+
+        var peak = 0;
+        var wall = System.Diagnostics.Stopwatch.StartNew();
+        var threads = Enumerable.Range(0, 4).Select(i => new Thread(() =>
+        {
+            hasher.Hash("password number " + i);
+        })).ToList();
+        var sampler = new Thread(() =>
+        {
+            while (threads.Any(t => t.IsAlive) || wall.ElapsedMilliseconds < 5)
+            {
+                peak = Math.Max(peak, hasher.Running);
+            }
+        });
+        threads.ForEach(t => t.Start());
+        sampler.Start();
+        threads.ForEach(t => t.Join());
+        wall.Stop();
+        sampler.Join();
+
+        // Run side by side, four hashes on two or more cores would take about two hash-times or less;
+        // queued behind one slot they take four.
+        Assert.True(wall.Elapsed >= one * 3, $"4 hashes took {wall.Elapsed.TotalMilliseconds:F0} ms, one takes {one.TotalMilliseconds:F0} ms");
+        Assert.InRange(peak, 0, 1);
+        Assert.Equal(0, hasher.Running);
+    }
+}
