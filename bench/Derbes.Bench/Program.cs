@@ -19,7 +19,7 @@ using Microsoft.Extensions.Options;
 var seconds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 60;
 var customers = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000;
 var cores = Environment.ProcessorCount;
-var clients = 2 * cores;
+var clients = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2 * cores;
 const string Password = "bench-password-жасыл-алма";
 
 var root = FindRoot();
@@ -40,11 +40,45 @@ var emails = await SeedAsync(data, customers, hash);
 Console.WriteLine($"Seeded {emails.Count:N0} customers.");
 
 // Raw hash rate: one verifying thread per core, 10 s.
+var rawCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+var rawSysBefore = Process.GetCurrentProcess().PrivilegedProcessorTime;
 var raw = MeasureRawVerifications(hash, Password, cores, TimeSpan.FromSeconds(Math.Min(10, seconds)));
+var rawSeconds = Math.Min(10, seconds);
+Console.WriteLine($"Raw CPU per verification: {(Process.GetCurrentProcess().TotalProcessorTime - rawCpuBefore).TotalMilliseconds / (raw * rawSeconds):F1} ms, of which kernel {(Process.GetCurrentProcess().PrivilegedProcessorTime - rawSysBefore).TotalMilliseconds / (raw * rawSeconds):F1} ms");
 Console.WriteLine($"Raw Argon2id verifications: {raw:F1}/s on {cores} threads (m=19456 KiB, t=2, p=1)");
 
+if (Environment.GetEnvironmentVariable("BENCH_PROFILE") == "1")
+{
+    // Where the time goes: the sign-in form alone.
+    using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
+    for (var i = 0; i < 200; i++) { await http.GetStringAsync("/account/login"); }
+    site.Refresh();
+    var before = site.TotalProcessorTime;
+    var count = 0;
+    var sw = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+    {
+        using var h = new HttpClient { BaseAddress = new Uri(baseUrl) };
+        while (sw.Elapsed < TimeSpan.FromSeconds(5)) { await h.GetStringAsync("/account/login"); Interlocked.Increment(ref count); }
+    }));
+    site.Refresh();
+    Console.WriteLine($"GET /account/login: {count / sw.Elapsed.TotalSeconds:F0}/s, site CPU {(site.TotalProcessorTime - before).TotalMilliseconds / count:F2} ms each");
+}
+
+// Warm-up (JIT, connection pools, caches), not counted: capacity is a steady-state figure.
+await MeasureSignInsAsync(baseUrl, emails, clients, TimeSpan.FromSeconds(10));
+
 // Sign-ins.
+site.Refresh();
+var siteCpuBefore = site.TotalProcessorTime;
+var siteSysBefore = site.PrivilegedProcessorTime;
+var benchCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
 var (signIns, failures, latencies) = await MeasureSignInsAsync(baseUrl, emails, clients, TimeSpan.FromSeconds(seconds));
+site.Refresh();
+var siteCpu = (site.TotalProcessorTime - siteCpuBefore).TotalMilliseconds / (signIns * seconds);
+var siteSys = (site.PrivilegedProcessorTime - siteSysBefore).TotalMilliseconds / (signIns * seconds);
+var benchCpu = (Process.GetCurrentProcess().TotalProcessorTime - benchCpuBefore).TotalMilliseconds / (signIns * seconds);
+Console.WriteLine($"CPU per sign-in: site {siteCpu:F1} ms, of which kernel {siteSys:F1} ms (one hash alone: {2000 / raw:F1} ms of a core), load generator {benchCpu:F1} ms");
 var health = latencies.Order().ToArray();
 var p99 = health.Length == 0 ? double.NaN : health[(int)Math.Min(health.Length - 1, Math.Ceiling(health.Length * 0.99) - 1)];
 var ratio = signIns / raw;
@@ -52,6 +86,11 @@ Console.WriteLine($"Sign-ins: {signIns:F1}/s ({failures} failed requests)");
 Console.WriteLine($"Ratio sign-ins / raw verifications: {ratio:P1} (target >= 85 %) {(ratio >= 0.85 ? "PASS" : "FAIL")}");
 Console.WriteLine($"/health/ready under load: p50 {Percentile(health, 0.50):F1} ms, p99 {p99:F1} ms over {health.Length} probes (target p99 < 50 ms) {(p99 < 50 ? "PASS" : "FAIL")}");
 
+await using (var check = new SqliteDerbesDb(new DbContextOptionsBuilder<SqliteDerbesDb>().UseSqlite($"Data Source={Path.Combine(data, "derbes.db")}").Options))
+{
+    var actions = await check.AuditEntries.GroupBy(e => e.Action).Select(g => new { g.Key, Count = g.Count() }).ToListAsync();
+    Console.WriteLine("Audit: " + string.Join(", ", actions.Select(a => $"{a.Key} {a.Count}")));
+}
 site.Kill(entireProcessTree: true);
 await site.WaitForExitAsync();
 Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
@@ -208,25 +247,34 @@ static async Task<(double PerSecond, int Failures, ConcurrentBag<double> HealthM
         }
     });
 
+    var cookiePattern = new Regex("^([^=;]+=[^;]*)", RegexOptions.Compiled);
     var workers = Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
     {
         var random = new Random(c);
+        // One keep-alive connection per client; each sign-in is a fresh visitor (cookies handled by hand).
+        using var handler = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false };
+        using var http = new HttpClient(handler) { BaseAddress = new Uri(baseUrl) };
         while (!stopAll.IsCancellationRequested)
         {
-            using var handler = new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new CookieContainer() };
-            using var http = new HttpClient(handler) { BaseAddress = new Uri(baseUrl) };
             try
             {
-                var form = await http.GetStringAsync("/account/login");
+                using var get = await http.GetAsync("/account/login");
+                var form = await get.Content.ReadAsStringAsync();
                 var token = tokenPattern.Match(form).Groups[1].Value;
+                var cookies = string.Join("; ", get.Headers.TryGetValues("Set-Cookie", out var set) ? set.Select(v => cookiePattern.Match(v).Value) : []);
                 var email = emails[random.Next(emails.Count)];
-                using var response = await http.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+                using var post = new HttpRequestMessage(HttpMethod.Post, "/account/login")
                 {
-                    ["__af"] = token,
-                    ["Input.Login"] = email,
-                    ["Input.Password"] = "bench-password-жасыл-алма",
-                    ["Input.RememberMe"] = "false",
-                }));
+                    Content = new FormUrlEncodedContent(new Dictionary<string, string>
+                    {
+                        ["__af"] = token,
+                        ["Input.Login"] = email,
+                        ["Input.Password"] = "bench-password-жасыл-алма",
+                        ["Input.RememberMe"] = "false",
+                    }),
+                };
+                post.Headers.Add("Cookie", cookies);
+                using var response = await http.SendAsync(post);
                 if (response.StatusCode == HttpStatusCode.Redirect && response.Headers.Location?.OriginalString == "/cabinet")
                 {
                     Interlocked.Increment(ref succeeded);

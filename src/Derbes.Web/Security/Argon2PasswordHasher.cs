@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Derbes.Web.Customers;
@@ -9,18 +10,19 @@ namespace Derbes.Web.Security;
 
 /// <summary>
 /// Argon2id through libsodium (Geralt), stored as PHC strings (<c>$argon2id$v=19$m=19456,t=2,p=1$…</c>).
-/// Each hash takes ~19 MiB and tens of milliseconds, so the number running at once is capped (about one
-/// per core): a flood of sign-ins queues instead of exhausting memory. Hashes made with weaker parameters
-/// report <see cref="PasswordVerificationResult.SuccessRehashNeeded"/>, and Identity re-hashes them at the
-/// next successful sign-in.
+/// Each hash takes ~19 MiB and tens of milliseconds, so hashes run only on a few dedicated threads (one per
+/// core by default): a flood of sign-ins waits in a queue, asynchronously, instead of exhausting memory or
+/// blocking the threads that serve every other page. Hashes made with weaker parameters report
+/// <see cref="PasswordVerificationResult.SuccessRehashNeeded"/> and are re-hashed at the next sign-in.
 /// </summary>
 public sealed class Argon2PasswordHasher : IPasswordHasher<Account>, IDisposable
 {
     private readonly int _memoryBytes;
     private readonly int _iterations;
-    private readonly SemaphoreSlim _gate;
+    private readonly BlockingCollection<Action> _queue = [];
+    private readonly Thread[] _workers;
     private readonly string _dummyHash;
-    private readonly int _slots;
+    private int _running;
 
     public Argon2PasswordHasher(IOptions<PasswordHashingOptions> options)
     {
@@ -28,61 +30,75 @@ public sealed class Argon2PasswordHasher : IPasswordHasher<Account>, IDisposable
         _memoryBytes = options.Value.MemoryKiB * 1024;
         _iterations = options.Value.Iterations;
         var slots = options.Value.MaxConcurrentHashes > 0 ? options.Value.MaxConcurrentHashes : Environment.ProcessorCount;
-        _slots = slots;
-        _gate = new SemaphoreSlim(slots, slots);
+        _workers = [.. Enumerable.Range(0, slots).Select(i => new Thread(Work) { IsBackground = true, Name = $"argon2id-{i}" })];
+        foreach (var worker in _workers)
+        {
+            worker.Start();
+        }
         _dummyHash = Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)));
     }
 
-    /// <summary>Hashes running right now (never more than the configured slots; the rest wait).</summary>
-    public int Running => _slots - _gate.CurrentCount;
+    /// <summary>Hashes running right now (never more than the worker threads; the rest wait in the queue).</summary>
+    public int Running => Volatile.Read(ref _running);
 
     public string HashPassword(Account user, string password) => Hash(password);
 
-    public PasswordVerificationResult VerifyHashedPassword(Account user, string hashedPassword, string providedPassword)
+    public PasswordVerificationResult VerifyHashedPassword(Account user, string hashedPassword, string providedPassword) =>
+        Wait(VerifyAsync(hashedPassword, providedPassword));
+
+    /// <summary>Verifies on a hashing thread; the caller's thread is free while it waits its turn.</summary>
+    public Task<PasswordVerificationResult> VerifyAsync(string hashedPassword, string providedPassword)
     {
         ArgumentNullException.ThrowIfNull(hashedPassword);
         if (!hashedPassword.StartsWith("$argon2id$", StringComparison.Ordinal))
         {
             // Unknown formats are never accepted; there is no legacy scheme to migrate from.
-            return PasswordVerificationResult.Failed;
+            return Task.FromResult(PasswordVerificationResult.Failed);
         }
-        if (!Verify(hashedPassword, providedPassword))
+        return RunAsync(() =>
         {
-            return PasswordVerificationResult.Failed;
-        }
-        return Argon2id.NeedsRehash(hashedPassword, _iterations, _memoryBytes)
-            ? PasswordVerificationResult.SuccessRehashNeeded
-            : PasswordVerificationResult.Success;
+            if (!Verify(hashedPassword, providedPassword))
+            {
+                return PasswordVerificationResult.Failed;
+            }
+            return Argon2id.NeedsRehash(hashedPassword, _iterations, _memoryBytes)
+                ? PasswordVerificationResult.SuccessRehashNeeded
+                : PasswordVerificationResult.Success;
+        });
     }
 
     /// <summary>Spends one verification on a hash nobody owns, so unknown accounts cost as much as known ones.</summary>
-    public void VerifyDummy(string providedPassword) => Verify(_dummyHash, providedPassword);
+    public Task VerifyDummyAsync(string providedPassword) => RunAsync(() => Verify(_dummyHash, providedPassword));
 
-    public string Hash(string password) => Hash(password, _iterations, _memoryBytes);
+    public Task<string> HashAsync(string password) => HashAsync(password, _iterations, _memoryBytes);
+
+    public string Hash(string password) => Wait(HashAsync(password));
 
     /// <summary>Hashes with explicit parameters (weaker ones exist only for the upgrade tests and the benchmark).</summary>
-    public string Hash(string password, int iterations, int memoryBytes)
+    public string Hash(string password, int iterations, int memoryBytes) => Wait(HashAsync(password, iterations, memoryBytes));
+
+    private Task<string> HashAsync(string password, int iterations, int memoryBytes)
     {
         ArgumentNullException.ThrowIfNull(password);
-        var encoded = new char[Argon2id.HashSize];
-        var bytes = Encoding.UTF8.GetBytes(password);
-        _gate.Wait();
-        try
+        return RunAsync(() =>
         {
-            Argon2id.ComputeHash(encoded, bytes, iterations, memoryBytes);
-        }
-        finally
-        {
-            _gate.Release();
-            CryptographicOperations.ZeroMemory(bytes);
-        }
-        return new string(encoded).TrimEnd('\0');
+            var encoded = new char[Argon2id.HashSize];
+            var bytes = Encoding.UTF8.GetBytes(password);
+            try
+            {
+                Argon2id.ComputeHash(encoded, bytes, iterations, memoryBytes);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(bytes);
+            }
+            return new string(encoded).TrimEnd('\0');
+        });
     }
 
-    private bool Verify(string hash, string password)
+    private static bool Verify(string hash, string password)
     {
         var bytes = Encoding.UTF8.GetBytes(password ?? "");
-        _gate.Wait();
         try
         {
             return Argon2id.VerifyHash(hash, bytes);
@@ -94,10 +110,52 @@ public sealed class Argon2PasswordHasher : IPasswordHasher<Account>, IDisposable
         }
         finally
         {
-            _gate.Release();
             CryptographicOperations.ZeroMemory(bytes);
         }
     }
 
-    public void Dispose() => _gate.Dispose();
+    private Task<T> RunAsync<T>(Func<T> work)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _queue.Add(() =>
+        {
+            try
+            {
+                done.SetResult(work());
+            }
+            catch (Exception ex)
+            {
+                done.SetException(ex);
+            }
+        });
+        return done.Task;
+    }
+
+    private static T Wait<T>(Task<T> task) => task.GetAwaiter().GetResult();
+
+    private void Work()
+    {
+        foreach (var item in _queue.GetConsumingEnumerable())
+        {
+            Interlocked.Increment(ref _running);
+            try
+            {
+                item();
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _running);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _queue.CompleteAdding();
+        foreach (var worker in _workers)
+        {
+            worker.Join();
+        }
+        _queue.Dispose();
+    }
 }

@@ -54,7 +54,8 @@ public static class DerbesServices
         {
             throw new InvalidOperationException($"Database provider {options.Provider} is not available in this build.");
         }
-        builder.Services.AddDbContext<DerbesDb, SqliteDerbesDb>((services, db) =>
+        // Pooled: a context is reset and reused rather than built for every request.
+        builder.Services.AddDbContextPool<DerbesDb, SqliteDerbesDb>((services, db) =>
         {
             var data = services.GetRequiredService<DataDirectory>();
             var configured = builder.Configuration.GetConnectionString("Derbes");

@@ -80,14 +80,14 @@ public sealed class LoginModel(
         var account = await directory.FindByLoginAsync(Input.Login.Trim(), cancellationToken);
         if (account is null)
         {
-            hasher.VerifyDummy(password);
+            await hasher.VerifyDummyAsync(password);
             audit.Record("signin.failed", "unknown", "unknown-account");
             await db.SaveChangesAsync(cancellationToken);
             return Failed();
         }
         if (account.LockoutEnd is { } lockedUntil && lockedUntil > now)
         {
-            hasher.VerifyDummy(password);
+            await hasher.VerifyDummyAsync(password);
             audit.Record("signin.failed", account.Id, "locked");
             await db.SaveChangesAsync(cancellationToken);
             return Failed();
@@ -95,7 +95,7 @@ public sealed class LoginModel(
 
         var result = account.PasswordHash is null
             ? PasswordVerificationResult.Failed
-            : hasher.VerifyHashedPassword(account, account.PasswordHash, password);
+            : await hasher.VerifyAsync(account.PasswordHash, password);
         if (result == PasswordVerificationResult.Failed)
         {
             account.AccessFailedCount++;
@@ -121,7 +121,7 @@ public sealed class LoginModel(
         account.LockoutEnd = null;
         if (result == PasswordVerificationResult.SuccessRehashNeeded)
         {
-            account.PasswordHash = hasher.HashPassword(account, password);
+            account.PasswordHash = await hasher.HashAsync(password);
             audit.Record("password.rehashed", account.Id);
         }
         if (account.Status == AccountStatus.Blocked)

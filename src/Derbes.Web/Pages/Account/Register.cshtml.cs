@@ -154,7 +154,7 @@ public sealed class RegisterModel(
         if (existing is not null)
         {
             // Same page, status and (one hash) time as a new registration; the owner hears about it by email.
-            hasher.VerifyDummy(Input.Password);
+            await hasher.VerifyDummyAsync(Input.Password);
             messages.AlreadyRegistered(existing, directory.Open(existing));
             audit.Record("account.register.duplicate", existing.Id, "notified-owner");
             await db.SaveChangesAsync(cancellationToken);
@@ -179,7 +179,7 @@ public sealed class RegisterModel(
         vault.CreateKey(account.Id);
         var profile = new Profile(firstName, lastName, BlindIndex.NormaliseEmail(email), phone);
         directory.Seal(account, profile);
-        account.PasswordHash = hasher.HashPassword(account, Input.Password);
+        account.PasswordHash = await hasher.HashAsync(Input.Password);
         db.Users.Add(account);
 
         foreach (var (document, name) in accepted)

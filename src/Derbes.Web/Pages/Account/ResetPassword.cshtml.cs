@@ -122,7 +122,7 @@ public sealed class ResetPasswordModel(
             return Page();
         }
 
-        account!.PasswordHash = hasher.HashPassword(account, Password);
+        account!.PasswordHash = await hasher.HashAsync(Password);
         // A new stamp ends every session and voids every other outstanding token.
         account.SecurityStamp = Guid.NewGuid().ToString("N");
         account.AccessFailedCount = 0;

@@ -140,7 +140,7 @@ public sealed class IndexModel(
         account.NormalizedUserName = account.UserName;
         vault.CreateKey(account.Id);
         directory.Seal(account, new Profile(Input.FirstName.Trim(), Input.LastName.Trim(), email, null));
-        account.PasswordHash = hasher.HashPassword(account, Input.Password);
+        account.PasswordHash = await hasher.HashAsync(Input.Password);
         db.Users.Add(account);
         db.UserTokens.Add(new IdentityUserToken<Guid> { UserId = account.Id, LoginProvider = AuthenticatorProvider, Name = AuthenticatorKeyName, Value = key });
         var role = await db.Roles.SingleAsync(r => r.Name == StaffRoles.Administrator, cancellationToken);
