@@ -179,6 +179,7 @@ public static class DerbesServices
         services.AddScoped<PendingRegistration>();
         services.AddScoped<PendingSignIn>();
         services.AddScoped<PendingReset>();
+        services.AddScoped<StaffAuthenticator>();
         services.AddSingleton<OperatorConsole>();
 
         services.AddSingleton<IMalwareScanner, SignatureMalwareScanner>();

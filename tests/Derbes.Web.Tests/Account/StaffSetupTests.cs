@@ -154,10 +154,22 @@ public sealed partial class StaffSetupTests : IClassFixture<StaffSetupTests.App>
         Assert.Equal(Text("TwoFactor.Invalid"), wrong.ErrorText("code-error"));
         Assert.NotEqual(HttpStatusCode.OK, (await NoRedirectGetAsync(browser, "/admin")).StatusCode);
 
-        var admin = await browser.SubmitAsync(wrong, new Dictionary<string, string> { ["Code"] = _app.TotpCode(administrator.TotpKey) });
+        // The step whose code enrolled the app is spent: the next code is needed.
+        _app.Clock.Advance(TimeSpan.FromSeconds(30));
+        var code = _app.TotpCode(administrator.TotpKey);
+        var admin = await browser.SubmitAsync(wrong, new Dictionary<string, string> { ["Code"] = code });
         Assert.Equal("/admin", admin.Url.AbsolutePath);
         Assert.Equal(HttpStatusCode.OK, admin.Status);
         Assert.Contains(StaffRoles.Administrator, admin.Text, StringComparison.Ordinal);
+
+        // The same code cannot be replayed from another browser within its window.
+        using (var replay = _app.NewBrowser())
+        {
+            await Journeys.SignInAsync(replay, administrator.Email, administrator.Password);
+            var again = await replay.SubmitAsync(await replay.GetAsync("/account/login/two-factor"), new Dictionary<string, string> { ["Code"] = code });
+            Assert.Equal("/account/login/two-factor", again.Url.AbsolutePath);
+            Assert.Equal(Text("TwoFactor.Invalid"), again.ErrorText("code-error"));
+        }
 
         // Staff sessions idle out after 15 minutes (customers' last 30).
         _app.Clock.Advance(TimeSpan.FromMinutes(14));

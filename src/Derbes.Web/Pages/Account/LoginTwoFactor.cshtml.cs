@@ -18,7 +18,7 @@ namespace Derbes.Web.Pages.Account;
 [EnableRateLimiting(RateLimits.Accounts)]
 public sealed class LoginTwoFactorModel(
     DerbesDb db,
-    UserManager<Derbes.Web.Customers.Account> users,
+    StaffAuthenticator authenticator,
     SignInManager<Derbes.Web.Customers.Account> signIn,
     PendingSignIn pending,
     AuditTrail audit,
@@ -52,7 +52,7 @@ public sealed class LoginTwoFactorModel(
             return Page();
         }
         var code = new string(Code.Where(char.IsAsciiDigit).ToArray());
-        if (!await users.VerifyTwoFactorTokenAsync(account, TokenOptions.DefaultAuthenticatorProvider, code))
+        if (!await authenticator.VerifyAsync(account, code, cancellationToken))
         {
             account.AccessFailedCount++;
             if (account.AccessFailedCount >= options.Value.MaxFailedSignIns)

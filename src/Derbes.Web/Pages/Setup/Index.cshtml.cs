@@ -34,8 +34,6 @@ public sealed class IndexModel(
     IStringLocalizer<SharedResource> l,
     TimeProvider clock) : PageModel
 {
-    private const string AuthenticatorProvider = "[AspNetUserStore]";
-    private const string AuthenticatorKeyName = "AuthenticatorKey";
     private readonly IDataProtector _protector = protection.CreateProtector("Derbes.Setup.AuthenticatorKey");
 
     [BindProperty(SupportsGet = true)]
@@ -108,7 +106,7 @@ public sealed class IndexModel(
             ModelState.AddModelError("Input.Password", l["Password." + problem, options.Value.MinPasswordLength, options.Value.MaxPasswordBytes]);
         }
         var code = new string((Input.Code ?? "").Where(char.IsAsciiDigit).ToArray());
-        if (!new Totp(Base32Encoding.ToBytes(key)).VerifyTotp(clock.GetUtcNow().UtcDateTime, code, out _, VerificationWindow.RfcSpecifiedNetworkDelay))
+        if (!new Totp(Base32Encoding.ToBytes(key)).VerifyTotp(clock.GetUtcNow().UtcDateTime, code, out var step, VerificationWindow.RfcSpecifiedNetworkDelay))
         {
             ModelState.AddModelError("Input.Code", l["TwoFactor.Invalid"]);
         }
@@ -142,7 +140,8 @@ public sealed class IndexModel(
         directory.Seal(account, new Profile(Input.FirstName.Trim(), Input.LastName.Trim(), email, null));
         account.PasswordHash = await hasher.HashAsync(Input.Password);
         db.Users.Add(account);
-        db.UserTokens.Add(new IdentityUserToken<Guid> { UserId = account.Id, LoginProvider = AuthenticatorProvider, Name = AuthenticatorKeyName, Value = key });
+        db.UserTokens.Add(new IdentityUserToken<Guid> { UserId = account.Id, LoginProvider = StaffAuthenticator.Provider, Name = StaffAuthenticator.KeyName, Value = key });
+        db.UserTokens.Add(StaffAuthenticator.UsedStep(account.Id, step));
         var role = await db.Roles.SingleAsync(r => r.Name == StaffRoles.Administrator, cancellationToken);
         db.UserRoles.Add(new IdentityUserRole<Guid> { UserId = account.Id, RoleId = role.Id });
         token.UsedAt = now;
