@@ -63,6 +63,13 @@ run_suite() {
   p="$(sed -E 's/.*Passed: +([0-9]+),.*/\1/' <<<"$line")"
   s="$(sed -E 's/.*Skipped: +([0-9]+),.*/\1/' <<<"$line")"
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+  # A fixture that fails to clean up is a failure too, even when every test in it passed.
+  local cleanup
+  cleanup="$(grep -c -E '\[Test (Class|Collection|Assembly) Cleanup Failure' "$log" || true)"
+  if [ "$cleanup" -gt 0 ]; then
+    echo "FAILED: $name had $cleanup fixture cleanup failure(s)"
+    failed=$((failed + cleanup))
+  fi
 }
 
 run_suite tests/Derbes.Tests/Derbes.Tests.csproj

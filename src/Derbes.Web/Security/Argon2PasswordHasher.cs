@@ -23,6 +23,7 @@ public sealed class Argon2PasswordHasher : IPasswordHasher<Account>, IDisposable
     private readonly Thread[] _workers;
     private readonly string _dummyHash;
     private int _running;
+    private int _disposed;
 
     public Argon2PasswordHasher(IOptions<PasswordHashingOptions> options)
     {
@@ -151,6 +152,11 @@ public sealed class Argon2PasswordHasher : IPasswordHasher<Account>, IDisposable
 
     public void Dispose()
     {
+        // Registered both as itself and as IPasswordHasher, so the container may dispose it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         _queue.CompleteAdding();
         foreach (var worker in _workers)
         {

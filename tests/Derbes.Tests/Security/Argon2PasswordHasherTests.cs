@@ -87,3 +87,15 @@ public sealed class Argon2ConcurrencyTests
         Assert.Equal(0, hasher.Running);
     }
 }
+
+public sealed class Argon2LifetimeTests
+{
+    [Fact]
+    public void DisposingTwiceIsHarmlessAsTheContainerMayDoIt()
+    {
+        var hasher = new Argon2PasswordHasher(Options.Create(new PasswordHashingOptions()));
+        hasher.Dispose();
+        hasher.Dispose();
+        Assert.Equal(0, hasher.Running);
+    }
+}
