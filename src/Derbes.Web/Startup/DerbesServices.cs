@@ -97,7 +97,8 @@ public static class DerbesServices
             .AddRoles<IdentityRole<Guid>>()
             .AddEntityFrameworkStores<DerbesDb>()
             .AddSignInManager()
-            .AddDefaultTokenProviders();
+            .AddDefaultTokenProviders()
+            .AddClaimsPrincipalFactory<AccountClaimsFactory>();
         services.AddSingleton<Argon2PasswordHasher>();
         services.AddSingleton<IPasswordHasher<Account>>(sp => sp.GetRequiredService<Argon2PasswordHasher>());
 

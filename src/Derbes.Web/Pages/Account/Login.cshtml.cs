@@ -173,7 +173,10 @@ public sealed class LoginModel(
         ArgumentNullException.ThrowIfNull(account);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(context);
-        await signIn.SignOutAsync();
+        if (context.User.Identity?.IsAuthenticated == true)
+        {
+            await signIn.SignOutAsync();
+        }
         // Staff are never remembered on a device, and their sessions idle out after 15 minutes.
         var staff = account.Kind == AccountKind.Staff;
         remember = remember && !staff;
