@@ -120,13 +120,29 @@ public sealed class Argon2PasswordHasher : IPasswordHasher<Account>, IDisposable
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         _queue.Add(() =>
         {
+            Interlocked.Increment(ref _running);
+            T result = default!;
+            Exception? error = null;
             try
             {
-                done.SetResult(work());
+                result = work();
             }
             catch (Exception ex)
             {
-                done.SetException(ex);
+                error = ex;
+            }
+            finally
+            {
+                // Counted out before the waiter is released, so "Running" never lags behind the callers.
+                Interlocked.Decrement(ref _running);
+            }
+            if (error is null)
+            {
+                done.SetResult(result);
+            }
+            else
+            {
+                done.SetException(error);
             }
         });
         return done.Task;
@@ -138,15 +154,7 @@ public sealed class Argon2PasswordHasher : IPasswordHasher<Account>, IDisposable
     {
         foreach (var item in _queue.GetConsumingEnumerable())
         {
-            Interlocked.Increment(ref _running);
-            try
-            {
-                item();
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _running);
-            }
+            item();
         }
     }
 

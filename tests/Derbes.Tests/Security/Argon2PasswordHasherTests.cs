@@ -55,11 +55,15 @@ public sealed class Argon2ConcurrencyTests
     public void WithOneSlotFourHashesOnFourThreadsRunOneAfterAnother()
     {
         using var hasher = new Argon2PasswordHasher(Options.Create(new PasswordHashingOptions { MaxConcurrentHashes = 1 }));
-        var single = System.Diagnostics.Stopwatch.StartNew();
         hasher.Hash("warm-up password");
-        single.Restart();
-        hasher.Hash("one password alone");
-        var one = single.Elapsed;
+        // The quickest of three single hashes: noise only ever makes a hash slower.
+        var one = TimeSpan.MaxValue;
+        for (var i = 0; i < 3; i++)
+        {
+            var single = System.Diagnostics.Stopwatch.StartNew();
+            hasher.Hash("one password alone");
+            one = single.Elapsed < one ? single.Elapsed : one;
+        }
 
         var peak = 0;
         var wall = System.Diagnostics.Stopwatch.StartNew();
