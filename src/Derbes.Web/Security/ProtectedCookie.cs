@@ -70,3 +70,15 @@ public sealed class PendingReset(IHttpContextAccessor http, IDataProtectionProvi
 
     public Guid? Current() => Guid.TryParseExact(Read(), "N", out var id) ? id : null;
 }
+
+/// <summary>
+/// Remembers, in a protected cookie, which registration the browser just made, so the phone code can be
+/// entered next. A duplicate registration gets a cookie for an account that does not exist: same answer.
+/// </summary>
+public sealed class PendingRegistration(IHttpContextAccessor http, IDataProtectionProvider protection)
+    : ProtectedCookie(http, protection, "derbes-pending", "Derbes.PendingRegistration", TimeSpan.FromHours(1))
+{
+    public void Start(Guid accountId) => Write(accountId.ToString("N"));
+
+    public Guid? Current() => Guid.TryParseExact(Read(), "N", out var id) ? id : null;
+}

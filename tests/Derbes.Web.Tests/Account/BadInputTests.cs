@@ -5,12 +5,10 @@ using AngleSharp.Html.Dom;
 using Derbes.Tests.Documents;
 using Derbes.Web.Customers;
 using Derbes.Web.Documents;
-using Derbes.Web.Localization;
 using Derbes.Web.Security;
 using Derbes.Web.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Localization;
 
 namespace Derbes.Web.Tests.Account;
 
@@ -47,17 +45,17 @@ public sealed class BadInputTests : IClassFixture<BadInputTests.App>
 
         Assert.Equal(HttpStatusCode.OK, page.Status);
         Assert.Equal("/account/register", page.Url.AbsolutePath);
-        var required = Text(language, "Validation.Required");
+        var required = _app.TextIn(language, "Validation.Required");
         foreach (var field in new[] { "first-name-error", "last-name-error", "email-error", "phone-error", "password-error" })
         {
             Assert.Equal(required, page.ErrorText(field));
         }
-        Assert.Contains(Text(language, "Documents.Required"), page.ErrorText("documents-error"), StringComparison.Ordinal);
-        Assert.Equal(Text(language, "Register.ConsentRequired"), page.ErrorText("processing-error"));
-        Assert.Equal(Text(language, "Register.AttestRequired"), page.ErrorText("attest-error"));
+        Assert.Contains(_app.TextIn(language, "Documents.Required"), page.ErrorText("documents-error"), StringComparison.Ordinal);
+        Assert.Equal(_app.TextIn(language, "Register.ConsentRequired"), page.ErrorText("processing-error"));
+        Assert.Equal(_app.TextIn(language, "Register.AttestRequired"), page.ErrorText("attest-error"));
         // Each input points at its own error, so a screen reader reads the error with the field.
         Assert.Contains("first-name-error", page.Document.GetElementById("Input_FirstName")!.GetAttribute("aria-describedby"), StringComparison.Ordinal);
-        Assert.NotEqual(Text("kk", "Validation.Required"), Text("ru", "Validation.Required"));
+        Assert.NotEqual(_app.TextIn("kk", "Validation.Required"), _app.TextIn("ru", "Validation.Required"));
     }
 
     [Fact]
@@ -67,7 +65,7 @@ public sealed class BadInputTests : IClassFixture<BadInputTests.App>
         var page = await RegisterAsync(customer);
 
         Assert.Equal("/account/register", page.Url.AbsolutePath);
-        Assert.Equal(Text("kk", "Validation.TooLong"), page.ErrorText("first-name-error"));
+        Assert.Equal(_app.TextIn("kk", "Validation.TooLong"), page.ErrorText("first-name-error"));
         Assert.Equal("", page.ErrorText("last-name-error"));
         Assert.Null(await FindAsync(customer.Email));
     }
@@ -81,7 +79,7 @@ public sealed class BadInputTests : IClassFixture<BadInputTests.App>
         var page = await RegisterAsync(customer);
 
         Assert.Equal("/account/register", page.Url.AbsolutePath);
-        Assert.Equal(Text("kk", "Validation.TooLong"), page.ErrorText("email-error"));
+        Assert.Equal(_app.TextIn("kk", "Validation.TooLong"), page.ErrorText("email-error"));
         Assert.Null(await FindAsync(customer.Email));
     }
 
@@ -140,7 +138,7 @@ public sealed class BadInputTests : IClassFixture<BadInputTests.App>
         var page = await RegisterAsync(customer);
 
         Assert.Equal("/account/register", page.Url.AbsolutePath);
-        Assert.Equal(Text("kk", "Validation.Phone"), page.ErrorText("phone-error"));
+        Assert.Equal(_app.TextIn("kk", "Validation.Phone"), page.ErrorText("phone-error"));
         Assert.Null(await FindAsync(customer.Email));
     }
 
@@ -155,7 +153,7 @@ public sealed class BadInputTests : IClassFixture<BadInputTests.App>
         var page = await RegisterAsync(customer);
 
         Assert.Equal("/account/register", page.Url.AbsolutePath);
-        Assert.Equal(Text("kk", "Validation.Phone"), page.ErrorText("phone-error"));
+        Assert.Equal(_app.TextIn("kk", "Validation.Phone"), page.ErrorText("phone-error"));
         Assert.Null(await FindAsync(customer.Email));
     }
 
@@ -171,7 +169,7 @@ public sealed class BadInputTests : IClassFixture<BadInputTests.App>
         var page = await RegisterAsync(customer);
 
         Assert.Equal("/account/register", page.Url.AbsolutePath);
-        Assert.Equal(Text("kk", "Validation.Email"), page.ErrorText("email-error"));
+        Assert.Equal(_app.TextIn("kk", "Validation.Email"), page.ErrorText("email-error"));
         Assert.Equal(before, await _app.WithDbAsync(db => db.Users.CountAsync()));
     }
 
@@ -188,7 +186,7 @@ public sealed class BadInputTests : IClassFixture<BadInputTests.App>
         watch.Stop();
 
         Assert.Equal(HttpStatusCode.OK, page.Status);
-        Assert.Equal(Text("kk", "Password.TooLong", 8, 256), page.ErrorText("password-error"));
+        Assert.Equal(_app.TextIn("kk", "Password.TooLong", 8, 256), page.ErrorText("password-error"));
         Assert.Contains("256", page.ErrorText("password-error"), StringComparison.Ordinal);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"the answer took {watch.Elapsed}");
         Assert.True(page.Body.Length < 200_000, "the password came back in the page");
@@ -240,7 +238,7 @@ public sealed class BadInputTests : IClassFixture<BadInputTests.App>
         if (page.Status == HttpStatusCode.OK)
         {
             Assert.Equal("/account/register", page.Url.AbsolutePath);
-            Assert.Contains(Text("kk", "Documents.Rejected.TooLarge", "huge.pdf", 10), page.ErrorText("documents-error"), StringComparison.Ordinal);
+            Assert.Contains(_app.TextIn("kk", "Documents.Rejected.TooLarge", "huge.pdf", 10), page.ErrorText("documents-error"), StringComparison.Ordinal);
         }
         Assert.Null(await FindAsync(customer.Email));
         Assert.Equal(filesBefore, StoredFiles());
@@ -253,7 +251,7 @@ public sealed class BadInputTests : IClassFixture<BadInputTests.App>
         var page = await RegisterAsync(customer, Enumerable.Range(1, 4).Select(i => Journeys.Document($"page{i}.pdf")));
 
         Assert.Equal("/account/register", page.Url.AbsolutePath);
-        Assert.Equal(Text("kk", "Documents.TooMany", 3), page.ErrorText("documents-error"));
+        Assert.Equal(_app.TextIn("kk", "Documents.TooMany", 3), page.ErrorText("documents-error"));
         Assert.Equal("true", page.Document.GetElementById("documents")!.GetAttribute("aria-invalid"));
         Assert.Null(await FindAsync(customer.Email));
     }
@@ -265,7 +263,7 @@ public sealed class BadInputTests : IClassFixture<BadInputTests.App>
         var page = await RegisterAsync(customer, []);
 
         Assert.Equal("/account/register", page.Url.AbsolutePath);
-        Assert.Equal(Text("kk", "Documents.Required"), page.ErrorText("documents-error"));
+        Assert.Equal(_app.TextIn("kk", "Documents.Required"), page.ErrorText("documents-error"));
         Assert.Null(await FindAsync(customer.Email));
     }
 
@@ -352,7 +350,7 @@ public sealed class BadInputTests : IClassFixture<BadInputTests.App>
         Assert.Equal("", Value(page, "Input_Password"));
         Assert.DoesNotContain(customer.Password, page.Body, StringComparison.Ordinal);
         Assert.Equal("", Value(page, "documents"));
-        Assert.Contains(Text("kk", "Register.ChooseAgain"), page.Text, StringComparison.Ordinal);
+        Assert.Contains(_app.TextIn("kk", "Register.ChooseAgain"), page.Text, StringComparison.Ordinal);
         Assert.Null(await FindAsync(customer.Email));
     }
 
@@ -366,7 +364,7 @@ public sealed class BadInputTests : IClassFixture<BadInputTests.App>
 
         Assert.Equal(HttpStatusCode.OK, page.Status);
         Assert.Equal("/account/register", page.Url.AbsolutePath);
-        Assert.Equal(Text("kk", "Documents.Rejected." + rejection, DocumentFileName.Clean(upload.FileName), 10), page.ErrorText("documents-error"));
+        Assert.Equal(_app.TextIn("kk", "Documents.Rejected." + rejection, DocumentFileName.Clean(upload.FileName), 10), page.ErrorText("documents-error"));
         Assert.Equal("true", page.Document.GetElementById("documents")!.GetAttribute("aria-invalid"));
         Assert.Null(await FindAsync(customer.Email));
         Assert.Equal(filesBefore, StoredFiles());
@@ -388,12 +386,6 @@ public sealed class BadInputTests : IClassFixture<BadInputTests.App>
     {
         var folder = Path.Combine(_app.DataDirectory, "documents");
         return Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Count() : 0;
-    }
-
-    private string Text(string language, string key, params object[] arguments)
-    {
-        var localizer = _app.Service<IStringLocalizer<SharedResource>>();
-        return Languages.In(language, () => localizer[key, arguments].Value);
     }
 
     private static string Value(WebPage page, string id) =>

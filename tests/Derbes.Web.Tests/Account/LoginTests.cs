@@ -5,7 +5,6 @@ using System.Text.RegularExpressions;
 using Derbes.Web.Security;
 using Derbes.Web.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Localization;
 using Xunit.Abstractions;
 using CustomerAccount = Derbes.Web.Customers.Account;
 
@@ -42,7 +41,7 @@ public sealed partial class LoginTests : IClassFixture<LoginTests.App>
 
         Assert.Equal(HttpStatusCode.OK, wrong.Status);
         Assert.Equal("/account/login", wrong.Url.AbsolutePath);
-        Assert.Equal(Text("Login.Failed"), AlertText(wrong));
+        Assert.Equal(_app.Text("Login.Failed"), AlertText(wrong));
         foreach (var page in new[] { unknown, unknownPhone, lockedRightPassword, lockedWrongPassword })
         {
             Assert.Equal(wrong.Status, page.Status);
@@ -67,7 +66,7 @@ public sealed partial class LoginTests : IClassFixture<LoginTests.App>
             var watch = Stopwatch.StartNew();
             var result = await browser.SubmitAsync(page, fields);
             watch.Stop();
-            Assert.Equal(Text("Login.Failed"), AlertText(result));
+            Assert.Equal(_app.Text("Login.Failed"), AlertText(result));
             return watch.Elapsed.TotalMilliseconds;
         }
 
@@ -292,20 +291,6 @@ public sealed partial class LoginTests : IClassFixture<LoginTests.App>
     {
         var index = _app.Service<BlindIndex>().Email(email);
         return _app.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(a => a.EmailIndex == index));
-    }
-
-    private string Text(string key)
-    {
-        var previous = CultureInfo.CurrentUICulture;
-        CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo("kk");
-        try
-        {
-            return _app.Service<IStringLocalizer<SharedResource>>()[key].Value;
-        }
-        finally
-        {
-            CultureInfo.CurrentUICulture = previous;
-        }
     }
 
     private static async Task<bool> CanOpenCabinetAsync(Browser browser)

@@ -7,11 +7,9 @@ using System.Text;
 using System.Text.RegularExpressions;
 using System.Web;
 using Derbes.Web.Customers;
-using Derbes.Web.Localization;
 using Derbes.Web.Security;
 using Derbes.Web.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Localization;
 using MimeKit;
 
 namespace Derbes.Web.Tests.Account;
@@ -179,7 +177,7 @@ public sealed partial class PasswordResetTests : IClassFixture<PasswordResetTest
         AssertPrivate(entry.Response, "GET of the code page");
         var code = await _app.Sms.WaitForCodeAsync(customer.PhoneE164);
         var wrong = await byPhone.SubmitAsync(entry, new Dictionary<string, string> { ["Code"] = WrongCode(code), ["Password"] = NewPassword });
-        Assert.Equal(T("Code.Invalid"), wrong.ErrorText("code-error"));
+        Assert.Equal(_app.Text("Code.Invalid"), wrong.ErrorText("code-error"));
         AssertPrivate(wrong.Response, "POST of the code page");
     }
 
@@ -194,18 +192,18 @@ public sealed partial class PasswordResetTests : IClassFixture<PasswordResetTest
         var form = await browser.GetAsync(link);
         var done = await browser.SubmitAsync(form, new Dictionary<string, string> { ["Password"] = NewPassword });
         Assert.Equal("/account/login", done.Url.AbsolutePath);
-        Assert.Contains(T("Reset.Done"), done.Text, StringComparison.Ordinal);
+        Assert.Contains(_app.Text("Reset.Done"), done.Text, StringComparison.Ordinal);
 
         // Opened again: no form, only the invalid-link message.
         var again = await browser.GetAsync(link);
         Assert.Equal(HttpStatusCode.OK, again.Status);
-        Assert.Contains(T("Link.Invalid"), again.Text, StringComparison.Ordinal);
+        Assert.Contains(_app.Text("Link.Invalid"), again.Text, StringComparison.Ordinal);
         Assert.Null(again.Document.QuerySelector("main form[method=post]"));
 
         // The form sent again with the same token sets nothing.
         var replay = await browser.SubmitAsync(form, new Dictionary<string, string> { ["Password"] = "a third password nobody chose" });
         Assert.Equal("/account/reset-password", replay.Url.AbsolutePath);
-        Assert.Contains(T("Link.Invalid"), replay.Text, StringComparison.Ordinal);
+        Assert.Contains(_app.Text("Link.Invalid"), replay.Text, StringComparison.Ordinal);
 
         Assert.False(await SignsInAsync(_app, customer.Email, "a third password nobody chose"));
         Assert.False(await SignsInAsync(_app, customer.Email, customer.Password));
@@ -226,11 +224,11 @@ public sealed partial class PasswordResetTests : IClassFixture<PasswordResetTest
 
         _app.Clock.Advance(TimeSpan.FromMinutes(2));
         var expired = await browser.GetAsync(link);
-        Assert.Contains(T("Link.Expired"), expired.Text, StringComparison.Ordinal);
+        Assert.Contains(_app.Text("Link.Expired"), expired.Text, StringComparison.Ordinal);
         Assert.Null(expired.Document.QuerySelector("main form[method=post]"));
         var late = await browser.SubmitAsync(form, new Dictionary<string, string> { ["Password"] = NewPassword });
         Assert.Equal("/account/reset-password", late.Url.AbsolutePath);
-        Assert.Contains(T("Link.Expired"), late.Text, StringComparison.Ordinal);
+        Assert.Contains(_app.Text("Link.Expired"), late.Text, StringComparison.Ordinal);
 
         Assert.False(await SignsInAsync(_app, customer.Email, NewPassword));
         Assert.True(await SignsInAsync(_app, customer.Email, customer.Password));
@@ -250,9 +248,9 @@ public sealed partial class PasswordResetTests : IClassFixture<PasswordResetTest
         var second = PathOf(Mailbox.Link(await ResetMailAsync(_app, customer), ResetLinkPath));
         Assert.NotEqual(first, second);
 
-        Assert.Contains(T("Link.Invalid"), (await browser.GetAsync(first)).Text, StringComparison.Ordinal);
+        Assert.Contains(_app.Text("Link.Invalid"), (await browser.GetAsync(first)).Text, StringComparison.Ordinal);
         var stale = await browser.SubmitAsync(firstForm, new Dictionary<string, string> { ["Password"] = "an older link's password" });
-        Assert.Contains(T("Link.Invalid"), stale.Text, StringComparison.Ordinal);
+        Assert.Contains(_app.Text("Link.Invalid"), stale.Text, StringComparison.Ordinal);
 
         var done = await browser.SubmitAsync(await browser.GetAsync(second), new Dictionary<string, string> { ["Password"] = NewPassword });
         Assert.Equal("/account/login", done.Url.AbsolutePath);
@@ -277,9 +275,9 @@ public sealed partial class PasswordResetTests : IClassFixture<PasswordResetTest
 
         var byCode = await byPhone.SubmitAsync(entry, new Dictionary<string, string> { ["Code"] = code, ["Password"] = NewPassword });
         Assert.Equal("/account/login", byCode.Url.AbsolutePath);
-        Assert.Contains(T("Link.Invalid"), (await byEmail.GetAsync(link)).Text, StringComparison.Ordinal);
+        Assert.Contains(_app.Text("Link.Invalid"), (await byEmail.GetAsync(link)).Text, StringComparison.Ordinal);
         var stale = await byEmail.SubmitAsync(linkForm, new Dictionary<string, string> { ["Password"] = "the link's password" });
-        Assert.Contains(T("Link.Invalid"), stale.Text, StringComparison.Ordinal);
+        Assert.Contains(_app.Text("Link.Invalid"), stale.Text, StringComparison.Ordinal);
 
         // And the other way round: a code is outstanding, the link is used: the code is dead.
         using var byPhoneAgain = _app.NewBrowser();
@@ -313,7 +311,7 @@ public sealed partial class PasswordResetTests : IClassFixture<PasswordResetTest
 
         // Not signed in: the browser is on the sign-in page and the cabinet sends it back there.
         Assert.Equal("/account/login", done.Url.AbsolutePath);
-        Assert.Contains(T("Reset.Done"), done.Text, StringComparison.Ordinal);
+        Assert.Contains(_app.Text("Reset.Done"), done.Text, StringComparison.Ordinal);
         Assert.Equal("/account/login", (await browser.GetAsync("/cabinet")).Url.AbsolutePath);
 
         // Both sessions opened before the reset end at their next request.
@@ -324,9 +322,9 @@ public sealed partial class PasswordResetTests : IClassFixture<PasswordResetTest
         Assert.Equal(2, sessions.Count);
         Assert.All(sessions, s => Assert.NotNull(s.EndedAt));
 
-        var subject = TextIn(customer.Language, "Email.PasswordChanged.Subject", "SMALL");
+        var subject = _app.TextIn(customer.Language, "Email.PasswordChanged.Subject", "SMALL");
         var notice = await NextMailAsync(_app, customer, m => m.Subject == subject);
-        Assert.Contains(TextIn(customer.Language, "Email.PasswordChanged.Body", "SMALL"), notice.TextBody, StringComparison.Ordinal);
+        Assert.Contains(_app.TextIn(customer.Language, "Email.PasswordChanged.Body", "SMALL"), notice.TextBody, StringComparison.Ordinal);
         Assert.Contains(DerbesApp.PublicUrl + "/account/forgot-password", notice.TextBody, StringComparison.Ordinal);
 
         Assert.True(await SignsInAsync(_app, customer.Email, NewPassword));
@@ -395,7 +393,7 @@ public sealed partial class PasswordResetTests : IClassFixture<PasswordResetTest
         var entry = await OpenCodeEntryAsync(browser, sent);
         var done = await browser.SubmitAsync(entry, new Dictionary<string, string> { ["Code"] = code, ["Password"] = NewPassword });
         Assert.Equal("/account/login", done.Url.AbsolutePath);
-        Assert.Contains(T("Reset.Done"), done.Text, StringComparison.Ordinal);
+        Assert.Contains(_app.Text("Reset.Done"), done.Text, StringComparison.Ordinal);
         Assert.Equal("/account/login", (await browser.GetAsync("/cabinet")).Url.AbsolutePath);
 
         // Someone holding the same reset cookie and the same code cannot use it again.
@@ -404,13 +402,13 @@ public sealed partial class PasswordResetTests : IClassFixture<PasswordResetTest
         var replayEntry = await replayer.GetAsync("/account/reset-password?via=code");
         var replay = await replayer.SubmitAsync(replayEntry, new Dictionary<string, string> { ["Code"] = code, ["Password"] = "a third password nobody chose" });
         Assert.Equal("/account/reset-password", replay.Url.AbsolutePath);
-        Assert.Equal(T("Code.Invalid"), replay.ErrorText("code-error"));
+        Assert.Equal(_app.Text("Code.Invalid"), replay.ErrorText("code-error"));
 
         Assert.False(await SignsInAsync(_app, customer.Email, customer.Password));
         Assert.False(await SignsInAsync(_app, customer.Email, "a third password nobody chose"));
         Assert.True(await SignsInAsync(_app, customer.Email, NewPassword));
         Assert.True(await SignsInAsync(_app, customer.PhoneTyped, NewPassword));
-        await NextMailAsync(_app, customer, m => m.Subject == TextIn(customer.Language, "Email.PasswordChanged.Subject", "SMALL"));
+        await NextMailAsync(_app, customer, m => m.Subject == _app.TextIn(customer.Language, "Email.PasswordChanged.Subject", "SMALL"));
     }
 
     [Fact]
@@ -425,13 +423,13 @@ public sealed partial class PasswordResetTests : IClassFixture<PasswordResetTest
         for (var attempt = 1; attempt <= 4; attempt++)
         {
             var refused = await browser.SubmitAsync(entry, new Dictionary<string, string> { ["Code"] = wrong, ["Password"] = NewPassword });
-            Assert.Equal(T("Code.Invalid"), refused.ErrorText("code-error"));
+            Assert.Equal(_app.Text("Code.Invalid"), refused.ErrorText("code-error"));
         }
         var fifth = await browser.SubmitAsync(entry, new Dictionary<string, string> { ["Code"] = wrong, ["Password"] = NewPassword });
-        Assert.Equal(T("Code.TooManyAttempts"), fifth.ErrorText("code-error"));
+        Assert.Equal(_app.Text("Code.TooManyAttempts"), fifth.ErrorText("code-error"));
         var right = await browser.SubmitAsync(entry, new Dictionary<string, string> { ["Code"] = code, ["Password"] = NewPassword });
         Assert.Equal("/account/reset-password", right.Url.AbsolutePath);
-        Assert.Equal(T("Code.TooManyAttempts"), right.ErrorText("code-error"));
+        Assert.Equal(_app.Text("Code.TooManyAttempts"), right.ErrorText("code-error"));
 
         Assert.False(await SignsInAsync(_app, customer.Email, NewPassword));
         Assert.True(await SignsInAsync(_app, customer.Email, customer.Password));
@@ -448,7 +446,7 @@ public sealed partial class PasswordResetTests : IClassFixture<PasswordResetTest
         _app.Clock.Advance(TimeSpan.FromMinutes(10));
         var late = await browser.SubmitAsync(entry, new Dictionary<string, string> { ["Code"] = code, ["Password"] = NewPassword });
         Assert.Equal("/account/reset-password", late.Url.AbsolutePath);
-        Assert.Equal(T("Code.Expired"), late.ErrorText("code-error"));
+        Assert.Equal(_app.Text("Code.Expired"), late.ErrorText("code-error"));
 
         Assert.False(await SignsInAsync(_app, customer.Email, NewPassword));
         Assert.True(await SignsInAsync(_app, customer.Email, customer.Password));
@@ -465,12 +463,12 @@ public sealed partial class PasswordResetTests : IClassFixture<PasswordResetTest
 
         var common = await browser.SubmitAsync(form, new Dictionary<string, string> { ["Password"] = "password1" });
         Assert.Equal("/account/reset-password", common.Url.AbsolutePath);
-        Assert.Equal(T("Password.Common"), common.ErrorText("password-error"));
+        Assert.Equal(_app.Text("Password.Common"), common.ErrorText("password-error"));
         Assert.NotNull(common.Form());
 
         var local = customer.Email.Split('@')[0];
         var personal = await browser.SubmitAsync(common, new Dictionary<string, string> { ["Password"] = local + " менің құпиям" });
-        Assert.Equal(T("Password.ContainsPersonalData"), personal.ErrorText("password-error"));
+        Assert.Equal(_app.Text("Password.ContainsPersonalData"), personal.ErrorText("password-error"));
 
         // Neither was saved, and the very same link still sets a good password.
         Assert.False(await SignsInAsync(_app, customer.Email, "password1"));
@@ -565,16 +563,6 @@ public sealed partial class PasswordResetTests : IClassFixture<PasswordResetTest
             await stream.CopyToAsync(memory);
         }
         return memory.ToArray();
-    }
-
-    /// <summary>The page text for <paramref name="key"/> in Kazakh, the language pages default to.</summary>
-    private string T(string key, params object[] arguments) => TextIn(Languages.Kazakh, key, arguments);
-
-    /// <summary>The interface text the app shows for <paramref name="key"/> in <paramref name="language"/>.</summary>
-    private string TextIn(string language, string key, params object[] arguments)
-    {
-        var localizer = _app.Service<IStringLocalizer<SharedResource>>();
-        return Languages.In(language, () => localizer[key, arguments].Value);
     }
 
     private static string MainText(WebPage page) => page.Document.QuerySelector("main")?.TextContent.Trim() ?? "";

@@ -3,11 +3,9 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Derbes.Web.Customers;
-using Derbes.Web.Localization;
 using Derbes.Web.Security;
 using Derbes.Web.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Localization;
 
 namespace Derbes.Web.Tests.Account;
 
@@ -36,8 +34,8 @@ public sealed class PhoneCodeTests : IClassFixture<PhoneCodeTests.App>
             var refused = await browser.SubmitAsync(verify, new Dictionary<string, string> { ["Code"] = WrongCode(code) }, formSelector: CodeForm);
             Assert.Equal(HttpStatusCode.OK, refused.Status);
             Assert.Equal("/account/verify-phone", refused.Url.AbsolutePath);
-            Assert.Equal(T("Code.Invalid"), refused.ErrorText("code-error"));
-            Assert.DoesNotContain(T("VerifyPhone.Done"), refused.Text, StringComparison.Ordinal);
+            Assert.Equal(_app.Text("Code.Invalid"), refused.ErrorText("code-error"));
+            Assert.DoesNotContain(_app.Text("VerifyPhone.Done"), refused.Text, StringComparison.Ordinal);
             Assert.False(await PhoneConfirmedAsync(customer));
         }
     }
@@ -51,22 +49,22 @@ public sealed class PhoneCodeTests : IClassFixture<PhoneCodeTests.App>
             for (var attempt = 1; attempt <= 4; attempt++)
             {
                 var refused = await browser.SubmitAsync(verify, new Dictionary<string, string> { ["Code"] = WrongCode(code) }, formSelector: CodeForm);
-                Assert.Equal(T("Code.Invalid"), refused.ErrorText("code-error"));
+                Assert.Equal(_app.Text("Code.Invalid"), refused.ErrorText("code-error"));
             }
             var fifth = await browser.SubmitAsync(verify, new Dictionary<string, string> { ["Code"] = WrongCode(code) }, formSelector: CodeForm);
-            Assert.Equal(T("Code.TooManyAttempts"), fifth.ErrorText("code-error"));
+            Assert.Equal(_app.Text("Code.TooManyAttempts"), fifth.ErrorText("code-error"));
 
             var right = await browser.SubmitAsync(verify, new Dictionary<string, string> { ["Code"] = code }, formSelector: CodeForm);
-            Assert.Equal(T("Code.TooManyAttempts"), right.ErrorText("code-error"));
+            Assert.Equal(_app.Text("Code.TooManyAttempts"), right.ErrorText("code-error"));
             Assert.False(await PhoneConfirmedAsync(customer));
 
             // The way out is a new code.
             _app.Clock.Advance(TimeSpan.FromSeconds(61));
             var resent = await browser.SubmitAsync(verify, formSelector: ResendForm);
-            Assert.Contains(T("Code.Resent"), resent.Text, StringComparison.Ordinal);
+            Assert.Contains(_app.Text("Code.Resent"), resent.Text, StringComparison.Ordinal);
             var fresh = await _app.Sms.WaitForCodeAsync(customer.PhoneE164);
             var confirmed = await browser.SubmitAsync(verify, new Dictionary<string, string> { ["Code"] = fresh }, formSelector: CodeForm);
-            Assert.Contains(T("VerifyPhone.Done"), confirmed.Text, StringComparison.Ordinal);
+            Assert.Contains(_app.Text("VerifyPhone.Done"), confirmed.Text, StringComparison.Ordinal);
             Assert.True(await PhoneConfirmedAsync(customer));
         }
     }
@@ -81,17 +79,17 @@ public sealed class PhoneCodeTests : IClassFixture<PhoneCodeTests.App>
 
             var tooSoon = await browser.SubmitAsync(verify, formSelector: ResendForm);
             Assert.Equal(HttpStatusCode.OK, tooSoon.Status);
-            Assert.Equal(T("Code.Cooldown", 60), tooSoon.ErrorText("code-error"));
+            Assert.Equal(_app.Text("Code.Cooldown", 60), tooSoon.ErrorText("code-error"));
             _app.Clock.Advance(TimeSpan.FromSeconds(45));
             var stillTooSoon = await browser.SubmitAsync(verify, formSelector: ResendForm);
-            Assert.Equal(T("Code.Cooldown", 15), stillTooSoon.ErrorText("code-error"));
-            Assert.DoesNotContain(T("Code.Resent"), stillTooSoon.Text, StringComparison.Ordinal);
+            Assert.Equal(_app.Text("Code.Cooldown", 15), stillTooSoon.ErrorText("code-error"));
+            Assert.DoesNotContain(_app.Text("Code.Resent"), stillTooSoon.Text, StringComparison.Ordinal);
             Assert.Equal(1, await PhoneCodesSentAsync(id));
 
             // After the cool-down: a new code, and the old one stops working.
             _app.Clock.Advance(TimeSpan.FromSeconds(16));
             var resent = await browser.SubmitAsync(verify, formSelector: ResendForm);
-            Assert.Contains(T("Code.Resent"), resent.Text, StringComparison.Ordinal);
+            Assert.Contains(_app.Text("Code.Resent"), resent.Text, StringComparison.Ordinal);
             Assert.Equal("", resent.ErrorText("code-error"));
             var fresh = await _app.Sms.WaitForCodeAsync(customer.PhoneE164);
             while (fresh == code)
@@ -104,11 +102,11 @@ public sealed class PhoneCodeTests : IClassFixture<PhoneCodeTests.App>
             Assert.Equal(2, await PhoneCodesSentAsync(id));
 
             var old = await browser.SubmitAsync(verify, new Dictionary<string, string> { ["Code"] = code }, formSelector: CodeForm);
-            Assert.Equal(T("Code.Invalid"), old.ErrorText("code-error"));
+            Assert.Equal(_app.Text("Code.Invalid"), old.ErrorText("code-error"));
             Assert.False(await PhoneConfirmedAsync(customer));
 
             var confirmed = await browser.SubmitAsync(verify, new Dictionary<string, string> { ["Code"] = fresh }, formSelector: CodeForm);
-            Assert.Contains(T("VerifyPhone.Done"), confirmed.Text, StringComparison.Ordinal);
+            Assert.Contains(_app.Text("VerifyPhone.Done"), confirmed.Text, StringComparison.Ordinal);
             Assert.True(await PhoneConfirmedAsync(customer));
         }
     }
@@ -122,7 +120,7 @@ public sealed class PhoneCodeTests : IClassFixture<PhoneCodeTests.App>
             Assert.Matches("^[0-9]{6}$", code);
             var confirmed = await browser.SubmitAsync(verify, new Dictionary<string, string> { ["Code"] = code }, formSelector: CodeForm);
             Assert.Equal(HttpStatusCode.OK, confirmed.Status);
-            Assert.Contains(T("VerifyPhone.Done"), confirmed.Text, StringComparison.Ordinal);
+            Assert.Contains(_app.Text("VerifyPhone.Done"), confirmed.Text, StringComparison.Ordinal);
             Assert.True(await PhoneConfirmedAsync(customer));
 
             // Only a hash of the code was kept, and it is used up.
@@ -135,8 +133,8 @@ public sealed class PhoneCodeTests : IClassFixture<PhoneCodeTests.App>
 
             // The same form sent again with the same code is refused.
             var again = await browser.SubmitAsync(verify, new Dictionary<string, string> { ["Code"] = code }, formSelector: CodeForm);
-            Assert.Equal(T("Code.Invalid"), again.ErrorText("code-error"));
-            Assert.DoesNotContain(T("VerifyPhone.Done"), again.Text, StringComparison.Ordinal);
+            Assert.Equal(_app.Text("Code.Invalid"), again.ErrorText("code-error"));
+            Assert.DoesNotContain(_app.Text("VerifyPhone.Done"), again.Text, StringComparison.Ordinal);
         }
     }
 
@@ -148,7 +146,7 @@ public sealed class PhoneCodeTests : IClassFixture<PhoneCodeTests.App>
         {
             _app.Clock.Advance(TimeSpan.FromMinutes(10));
             var late = await browser.SubmitAsync(verify, new Dictionary<string, string> { ["Code"] = code }, formSelector: CodeForm);
-            Assert.Equal(T("Code.Expired"), late.ErrorText("code-error"));
+            Assert.Equal(_app.Text("Code.Expired"), late.ErrorText("code-error"));
             Assert.False(await PhoneConfirmedAsync(customer));
         }
     }
@@ -184,13 +182,6 @@ public sealed class PhoneCodeTests : IClassFixture<PhoneCodeTests.App>
     /// <summary>Phone codes queued for the account (each one an SMS).</summary>
     private Task<int> PhoneCodesSentAsync(Guid accountId) =>
         _app.WithDbAsync(db => db.Outbox.CountAsync(m => m.AccountId == accountId && m.Kind == "confirm-phone"));
-
-    /// <summary>The page text for <paramref name="key"/> in Kazakh, the language pages default to.</summary>
-    private string T(string key, params object[] arguments)
-    {
-        var localizer = _app.Service<IStringLocalizer<SharedResource>>();
-        return Languages.In(Languages.Kazakh, () => localizer[key, arguments].Value);
-    }
 
     private static string WrongCode(string code) =>
         ((int.Parse(code, CultureInfo.InvariantCulture) + 1) % 1_000_000).ToString("D6", CultureInfo.InvariantCulture);

@@ -5,7 +5,6 @@ using Derbes.Web.Customers;
 using Derbes.Web.Security;
 using Derbes.Web.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Localization;
 using OtpNet;
 
 namespace Derbes.Web.Tests.Account;
@@ -97,13 +96,13 @@ public sealed partial class StaffSetupTests : IClassFixture<StaffSetupTests.App>
 
         // A wrong authenticator code creates nothing and keeps the same key on the page.
         Assert.Equal("/setup", setup.WrongCode.Url.AbsolutePath);
-        Assert.Contains(Text("TwoFactor.Invalid"), setup.WrongCode.Text, StringComparison.Ordinal);
+        Assert.Contains(_app.Text("TwoFactor.Invalid"), setup.WrongCode.Text, StringComparison.Ordinal);
         Assert.Equal(setup.Administrator.TotpKey, setup.WrongCode.Document.QuerySelector("main code.key")?.TextContent.Trim());
         Assert.Equal(0, setup.StaffAfterWrongCode);
 
         // The right code creates the administrator, with the second factor on and the key the page showed.
         Assert.Equal("/account/login", setup.Done.Url.AbsolutePath);
-        Assert.Contains(Text("Setup.Done"), setup.Done.Text, StringComparison.Ordinal);
+        Assert.Contains(_app.Text("Setup.Done"), setup.Done.Text, StringComparison.Ordinal);
         var index = _app.Service<BlindIndex>().Email(setup.Administrator.Email);
         var (account, roles, storedKey) = await _app.WithDbAsync(async db =>
         {
@@ -122,7 +121,7 @@ public sealed partial class StaffSetupTests : IClassFixture<StaffSetupTests.App>
         using var browser = _app.NewBrowser();
         var again = await browser.GetAsync(setup.Link.PathAndQuery);
         Assert.Null(again.Document.QuerySelector("main form[method=post]"));
-        Assert.Contains(Text("Link.Invalid"), again.Text, StringComparison.Ordinal);
+        Assert.Contains(_app.Text("Link.Invalid"), again.Text, StringComparison.Ordinal);
         var replayed = await browser.SubmitAsync(setup.Form, new Dictionary<string, string>
         {
             ["Input.FirstName"] = "Басқа",
@@ -151,7 +150,7 @@ public sealed partial class StaffSetupTests : IClassFixture<StaffSetupTests.App>
         var step = await browser.GetAsync("/account/login/two-factor");
         var wrong = await browser.SubmitAsync(step, new Dictionary<string, string> { ["Code"] = _app.WrongTotpCode(administrator.TotpKey) });
         Assert.Equal("/account/login/two-factor", wrong.Url.AbsolutePath);
-        Assert.Equal(Text("TwoFactor.Invalid"), wrong.ErrorText("code-error"));
+        Assert.Equal(_app.Text("TwoFactor.Invalid"), wrong.ErrorText("code-error"));
         Assert.NotEqual(HttpStatusCode.OK, (await NoRedirectGetAsync(browser, "/admin")).StatusCode);
 
         // The step whose code enrolled the app is spent: the next code is needed.
@@ -168,7 +167,7 @@ public sealed partial class StaffSetupTests : IClassFixture<StaffSetupTests.App>
             await Journeys.SignInAsync(replay, administrator.Email, administrator.Password);
             var again = await replay.SubmitAsync(await replay.GetAsync("/account/login/two-factor"), new Dictionary<string, string> { ["Code"] = code });
             Assert.Equal("/account/login/two-factor", again.Url.AbsolutePath);
-            Assert.Equal(Text("TwoFactor.Invalid"), again.ErrorText("code-error"));
+            Assert.Equal(_app.Text("TwoFactor.Invalid"), again.ErrorText("code-error"));
         }
 
         // Staff sessions idle out after 15 minutes (customers' last 30).
@@ -189,25 +188,11 @@ public sealed partial class StaffSetupTests : IClassFixture<StaffSetupTests.App>
         var page = await browser.GetAsync("/admin");
         Assert.Equal(HttpStatusCode.Forbidden, page.Status);
         Assert.Single(browser.Hops);
-        Assert.Contains(Text("Error.Forbidden.Title"), page.Text, StringComparison.Ordinal);
-        Assert.DoesNotContain(Text("Admin.Title"), page.Text, StringComparison.Ordinal);
+        Assert.Contains(_app.Text("Error.Forbidden.Title"), page.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(_app.Text("Admin.Title"), page.Text, StringComparison.Ordinal);
     }
 
     private static Task<HttpResponseMessage> NoRedirectGetAsync(Browser browser, string url) => browser.Client.GetAsync(url);
-
-    private string Text(string key)
-    {
-        var previous = CultureInfo.CurrentUICulture;
-        CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo("kk");
-        try
-        {
-            return _app.Service<IStringLocalizer<SharedResource>>()[key].Value;
-        }
-        finally
-        {
-            CultureInfo.CurrentUICulture = previous;
-        }
-    }
 
     [GeneratedRegex(@"https?://\S+/setup\?token=[A-Za-z0-9_\-]+")]
     private static partial Regex SetupLink();

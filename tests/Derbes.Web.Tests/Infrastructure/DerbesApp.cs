@@ -1,10 +1,12 @@
 using Derbes.Web.Data;
+using Derbes.Web.Localization;
 using Derbes.Web.Startup;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Derbes.Web.Tests.Infrastructure;
@@ -77,6 +79,16 @@ public class DerbesApp : WebApplicationFactory<Program>
     }
 
     public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    /// <summary>The interface text the app shows for <paramref name="key"/> in Kazakh, the language pages default to.</summary>
+    public string Text(string key, params object[] arguments) => TextIn(Languages.Kazakh, key, arguments);
+
+    /// <summary>The interface text the app shows for <paramref name="key"/> in <paramref name="language"/>.</summary>
+    public string TextIn(string language, string key, params object[] arguments)
+    {
+        var localizer = Service<IStringLocalizer<SharedResource>>();
+        return Languages.In(language, () => localizer[key, arguments].Value);
+    }
 
     protected override void Dispose(bool disposing)
     {

@@ -4,11 +4,9 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
-using Derbes.Web.Localization;
 using Derbes.Web.Messaging;
 using Derbes.Web.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Localization;
 using MimeKit;
 using SmtpServer;
 using SmtpServer.Protocol;
@@ -34,7 +32,7 @@ public sealed partial class SmtpDeliveryTests
         var done = await Journeys.RegisterAsync(browser, customer);
         Assert.Equal("/account/register/done", done.Url.AbsolutePath);
 
-        var subject = Text(app, "ru", "Email.Confirm.Subject", "SMALL");
+        var subject = app.TextIn("ru", "Email.Confirm.Subject", "SMALL");
         var mail = await smtp.WaitForAsync(customer.Email, subject);
 
         var from = Assert.Single(mail.From.Mailboxes);
@@ -47,7 +45,7 @@ public sealed partial class SmtpDeliveryTests
         var parts = mail.BodyParts.OfType<TextPart>().ToList();
         Assert.Contains(parts, p => p.IsPlain);
         Assert.Contains(parts, p => p.IsHtml);
-        Assert.Contains(Text(app, "ru", "Email.Confirm.Body", "SMALL"), mail.TextBody, StringComparison.Ordinal);
+        Assert.Contains(app.TextIn("ru", "Email.Confirm.Body", "SMALL"), mail.TextBody, StringComparison.Ordinal);
         Assert.Contains("Здравствуйте, " + customer.FirstName, mail.TextBody, StringComparison.Ordinal);
         Assert.Contains("care@small.kz", mail.TextBody, StringComparison.Ordinal);
         Assert.Contains("care@small.kz", mail.HtmlBody, StringComparison.Ordinal);
@@ -79,7 +77,7 @@ public sealed partial class SmtpDeliveryTests
         // Working: the first customer's confirmation arrives.
         var first = Journeys.Someone();
         await Journeys.RegisterAsync(browser, first);
-        await smtp.WaitForAsync(first.Email, Text(app, "kk", "Email.Confirm.Subject", "SMALL"));
+        await smtp.WaitForAsync(first.Email, app.TextIn("kk", "Email.Confirm.Subject", "SMALL"));
 
         // The server goes away; a second customer registers meanwhile.
         await smtp.DisposeAsync();
@@ -108,7 +106,7 @@ public sealed partial class SmtpDeliveryTests
 
         // Past the backoff, it is delivered: whole, in the customer's language, with a link that works.
         app.Clock.Advance(TimeSpan.FromMinutes(2));
-        var mail = await again.WaitForAsync(second.Email, Text(app, "kk", "Email.Confirm.Subject", "SMALL"));
+        var mail = await again.WaitForAsync(second.Email, app.TextIn("kk", "Email.Confirm.Subject", "SMALL"));
         Assert.Equal("no-reply@small.kz", Assert.Single(mail.From.Mailboxes).Address);
         Assert.Contains("care@small.kz", mail.HtmlBody, StringComparison.Ordinal);
         var sent = await WaitForRowAsync(app, accountId, m => m.Id == failed.Id && m.SentAt != null);
@@ -135,12 +133,6 @@ public sealed partial class SmtpDeliveryTests
         ["Smtp:Port"] = port.ToString(CultureInfo.InvariantCulture),
         ["Smtp:Security"] = "None",
     });
-
-    private static string Text(DerbesApp app, string language, string key, params object[] arguments)
-    {
-        var localizer = app.Service<IStringLocalizer<SharedResource>>();
-        return Languages.In(language, () => localizer[key, arguments].Value);
-    }
 
     /// <summary>Polls the outbox (real time: the worker runs on its own) until the account's confirmation row matches.</summary>
     private static async Task<OutboxMessage> WaitForRowAsync(DerbesApp app, Guid accountId, Func<OutboxMessage, bool> condition)

@@ -9,7 +9,6 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Localization;
 
 namespace Derbes.Web.Tests.Security;
 
@@ -73,7 +72,7 @@ public sealed partial class HeadersAndErrorsTests : IClassFixture<HeadersAndErro
         var page = await browser.GetAsync("/account/no-such-page");
 
         Assert.Equal(HttpStatusCode.NotFound, page.Status);
-        Assert.Equal(Text("kk", "Error.NotFound.Title"), page.Document.QuerySelector("main h1")?.TextContent.Trim());
+        Assert.Equal(_app.TextIn("kk", "Error.NotFound.Title"), page.Document.QuerySelector("main h1")?.TextContent.Trim());
         AssertGenericErrorPage(page, _app.DataDirectory);
     }
 
@@ -86,7 +85,7 @@ public sealed partial class HeadersAndErrorsTests : IClassFixture<HeadersAndErro
         // A POST whose document store fails with a message that names a path on the server.
         var register = await Journeys.RegisterAsync(browser, Journeys.Someone());
         Assert.Equal(HttpStatusCode.InternalServerError, register.Status);
-        Assert.Equal(Text("kk", "Error.Title"), register.Document.QuerySelector("main h1")?.TextContent.Trim());
+        Assert.Equal(_app.TextIn("kk", "Error.Title"), register.Document.QuerySelector("main h1")?.TextContent.Trim());
         AssertGenericErrorPage(register, broken.DataDirectory);
         Assert.DoesNotContain(FailingDocumentStore.Secret, register.Body, StringComparison.Ordinal);
         Assert.DoesNotContain("IOException", register.Body, StringComparison.Ordinal);
@@ -146,7 +145,7 @@ public sealed partial class HeadersAndErrorsTests : IClassFixture<HeadersAndErro
         var customer = Journeys.Someone();
         await Journeys.RegisterAsync(browser, customer);
         var index = _app.Service<Derbes.Web.Security.BlindIndex>().Email(customer.Email);
-        var mail = await _app.Mail.WaitForAsync(customer.Email, Text("kk", "Email.Confirm.Subject", "SMALL"));
+        var mail = await _app.Mail.WaitForAsync(customer.Email, _app.TextIn("kk", "Email.Confirm.Subject", "SMALL"));
         var link = new Uri(Mailbox.Link(mail, "/account/confirm-email"));
 
         // A mail scanner (or the person) opens the link twice.
@@ -174,7 +173,7 @@ public sealed partial class HeadersAndErrorsTests : IClassFixture<HeadersAndErro
 
         var login = await browser.GetAsync("/account/login");
         Assert.Equal("kk", login.Document.DocumentElement.GetAttribute("lang"));
-        Assert.Equal(Text("kk", "Login.Title"), login.Document.QuerySelector("main h1")?.TextContent.Trim());
+        Assert.Equal(_app.TextIn("kk", "Login.Title"), login.Document.QuerySelector("main h1")?.TextContent.Trim());
     }
 
     [Fact]
@@ -182,7 +181,7 @@ public sealed partial class HeadersAndErrorsTests : IClassFixture<HeadersAndErro
     {
         using var browser = _app.NewBrowser();
         var login = await browser.GetAsync("/account/login");
-        Assert.Equal(Text("kk", "Login.Title"), login.Document.QuerySelector("main h1")?.TextContent.Trim());
+        Assert.Equal(_app.TextIn("kk", "Login.Title"), login.Document.QuerySelector("main h1")?.TextContent.Trim());
         var switcher = login.Form("form.lang-switch");
         Assert.Equal("post", switcher.Method, ignoreCase: true);
 
@@ -190,7 +189,7 @@ public sealed partial class HeadersAndErrorsTests : IClassFixture<HeadersAndErro
         var refused = await browser.SubmitAsync(login, new Dictionary<string, string> { ["culture"] = "ru" }, formSelector: "form.lang-switch", dropAntiforgery: true);
         Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
         var stillKazakh = await browser.GetAsync("/account/login");
-        Assert.Equal(Text("kk", "Login.Title"), stillKazakh.Document.QuerySelector("main h1")?.TextContent.Trim());
+        Assert.Equal(_app.TextIn("kk", "Login.Title"), stillKazakh.Document.QuerySelector("main h1")?.TextContent.Trim());
 
         // With it: back on the same page, in Russian, and the next pages too.
         var switched = await browser.SubmitAsync(stillKazakh, new Dictionary<string, string> { ["culture"] = "ru" }, formSelector: "form.lang-switch");
@@ -198,7 +197,7 @@ public sealed partial class HeadersAndErrorsTests : IClassFixture<HeadersAndErro
         Assert.Equal("ru", switched.Document.DocumentElement.GetAttribute("lang"));
         Assert.Equal("Вход", switched.Document.QuerySelector("main h1")?.TextContent.Trim());
         var register = await browser.GetAsync("/account/register");
-        Assert.Equal(Text("ru", "Register.Title"), register.Document.QuerySelector("main h1")?.TextContent.Trim());
+        Assert.Equal(_app.TextIn("ru", "Register.Title"), register.Document.QuerySelector("main h1")?.TextContent.Trim());
     }
 
     [Fact]
@@ -248,7 +247,7 @@ public sealed partial class HeadersAndErrorsTests : IClassFixture<HeadersAndErro
         Assert.Equal("kk", article.GetAttribute("lang"));
         Assert.Equal("Дербес деректерді өңдеу және құпиялылық саясаты", article.QuerySelector("h1")?.TextContent.Trim());
         Assert.Contains("1-редакция", article.TextContent, StringComparison.Ordinal);
-        Assert.DoesNotContain(Text("kk", "Policy.Translation"), article.TextContent, StringComparison.Ordinal);
+        Assert.DoesNotContain(_app.TextIn("kk", "Policy.Translation"), article.TextContent, StringComparison.Ordinal);
 
         var russian = await browser.GetAsync("/privacy?lang=ru");
         var translated = russian.Document.QuerySelector("article.policy")!;
@@ -282,7 +281,7 @@ public sealed partial class HeadersAndErrorsTests : IClassFixture<HeadersAndErro
 
         var two = await browser.GetAsync("/privacy/editions/2");
         Assert.Equal(HttpStatusCode.NotFound, two.Status);
-        Assert.Equal(Text("kk", "Error.NotFound.Title"), two.Document.QuerySelector("main h1")?.TextContent.Trim());
+        Assert.Equal(_app.TextIn("kk", "Error.NotFound.Title"), two.Document.QuerySelector("main h1")?.TextContent.Trim());
     }
 
     // ------------------------------------------------------------------ helpers
@@ -331,12 +330,6 @@ public sealed partial class HeadersAndErrorsTests : IClassFixture<HeadersAndErro
 
     private static string CorrelationId(WebPage page) =>
         page.Document.QuerySelector("main p.muted code")?.TextContent.Trim() ?? "";
-
-    private string Text(string language, string key, params object[] arguments)
-    {
-        var localizer = _app.Service<IStringLocalizer<SharedResource>>();
-        return Languages.In(language, () => localizer[key, arguments].Value);
-    }
 
     [GeneratedRegex(@"<[a-zA-Z][^>]*\son[a-zA-Z]+\s*=", RegexOptions.IgnoreCase)]
     private static partial Regex InlineHandler();

@@ -7,7 +7,6 @@ using Derbes.Web.Documents;
 using Derbes.Web.Localization;
 using Derbes.Web.Messaging;
 using Derbes.Web.Security;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
@@ -260,16 +259,4 @@ public sealed class RegisterModel(
             }
         }
     }
-}
-
-/// <summary>
-/// Remembers, in a protected cookie, which registration the browser just made, so the phone code can be
-/// entered next. A duplicate registration gets a cookie for an account that does not exist: same answer.
-/// </summary>
-public sealed class PendingRegistration(IHttpContextAccessor http, IDataProtectionProvider protection)
-    : ProtectedCookie(http, protection, "derbes-pending", "Derbes.PendingRegistration", TimeSpan.FromHours(1))
-{
-    public void Start(Guid accountId) => Write(accountId.ToString("N"));
-
-    public Guid? Current() => Guid.TryParseExact(Read(), "N", out var id) ? id : null;
 }
