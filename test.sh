@@ -38,6 +38,15 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 chromium --version || fail_setup "chromium does not run"
 
+step "What the tests need: a throwaway PostgreSQL cluster (loopback, trust auth, stopped on exit)"
+PG_DIR="$(mktemp -d)"
+chmod 755 "$PG_DIR"
+stop_postgres() { tools/postgres-cluster.sh stop "$PG_DIR/cluster"; rm -rf "$PG_DIR"; }
+cleanup() { stop_postgres; }
+trap cleanup EXIT
+PG_PORT="$(tools/postgres-cluster.sh start "$PG_DIR/cluster")" || fail_setup "start PostgreSQL"
+echo "PostgreSQL on 127.0.0.1:$PG_PORT"
+
 step "Restore and build (warnings are errors)"
 dotnet build Derbes.slnx -c Release -nologo -v quiet || fail_setup "build"
 
@@ -45,16 +54,15 @@ step "Formatting (dotnet format --verify-no-changes)"
 dotnet format Derbes.slnx --verify-no-changes --no-restore -v quiet || fail_setup "dotnet format found changes to make"
 
 run_suite() {
-  local project="$1"; shift
-  local name; name="$(basename "$project" .csproj)"
-  step "Tests: $name $*"
-  local log="$RESULTS/$name.log"
+  local label="$1" project="$2"; shift 2
+  step "Tests: $label"
+  local log="$RESULTS/$label.log"
   dotnet test "$project" -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
   # VSTest's closing line per assembly: "Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12 ..."
   local line
   line="$(grep -E '(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" | tail -1)"
   if [ -z "$line" ]; then
-    echo "FAILED: $name did not report results"
+    echo "FAILED: $label did not report results"
     failed=$((failed + 1))
     return
   fi
@@ -67,14 +75,17 @@ run_suite() {
   local cleanup
   cleanup="$(grep -c -E '\[Test (Class|Collection|Assembly) Cleanup Failure' "$log" || true)"
   if [ "$cleanup" -gt 0 ]; then
-    echo "FAILED: $name had $cleanup fixture cleanup failure(s)"
+    echo "FAILED: $label had $cleanup fixture cleanup failure(s)"
     failed=$((failed + cleanup))
   fi
 }
 
-run_suite tests/Derbes.Tests/Derbes.Tests.csproj
-run_suite tests/Derbes.Web.Tests/Derbes.Web.Tests.csproj
-run_suite tests/Derbes.BrowserTests/Derbes.BrowserTests.csproj
+run_suite "Derbes.Tests" tests/Derbes.Tests/Derbes.Tests.csproj
+# Tests that need a server PostgreSQL (several instances, outages) run only in the PostgreSQL pass.
+run_suite "Derbes.Web.Tests on SQLite" tests/Derbes.Web.Tests/Derbes.Web.Tests.csproj --filter "Database!=Postgres"
+DERBES_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres" \
+  run_suite "Derbes.Web.Tests on PostgreSQL" tests/Derbes.Web.Tests/Derbes.Web.Tests.csproj
+run_suite "Derbes.BrowserTests" tests/Derbes.BrowserTests/Derbes.BrowserTests.csproj
 
 summary
 [ "$failed" -eq 0 ]

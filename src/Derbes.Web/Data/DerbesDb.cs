@@ -30,6 +30,7 @@ public abstract class DerbesDb(DbContextOptions options)
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<RateCounter> RateCounters => Set<RateCounter>();
 
     // One writer links chained records at a time in this process; a provider with several instances adds
     // its own cross-process lock in LockChainsAsync.
@@ -81,6 +82,54 @@ public abstract class DerbesDb(DbContextOptions options)
 
     /// <summary>Takes the database-wide lock that serialises chain writers across instances (none on SQLite: one writer).</summary>
     protected virtual Task LockChainsAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Held while an instance migrates and seeds, so instances starting together do it one after the other
+    /// (nothing to hold on SQLite: one machine, one instance).
+    /// </summary>
+    public virtual Task<IAsyncDisposable> LockStartupAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IAsyncDisposable>(NoLock.Instance);
+
+    /// <summary>
+    /// Leases up to <paramref name="batchSize"/> due outbox messages to <paramref name="leaseOwner"/> and returns
+    /// their ids. Here: pick candidates, then a conditional update that the database re-checks per row, so of two
+    /// workers only one wins each message. PostgreSQL overrides it with <c>FOR UPDATE SKIP LOCKED</c>.
+    /// </summary>
+    public virtual async Task<List<long>> ClaimOutboxAsync(DateTimeOffset now, int batchSize, string leaseOwner, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    {
+        var candidates = await Outbox.AsNoTracking()
+            .Where(m => m.SentAt == null && m.AvailableAt <= now && (m.LeaseUntil == null || m.LeaseUntil < now))
+            .OrderBy(m => m.Id)
+            .Select(m => m.Id)
+            .Take(batchSize)
+            .ToListAsync(cancellationToken);
+        if (candidates.Count == 0)
+        {
+            return candidates;
+        }
+        await Outbox
+            .Where(m => candidates.Contains(m.Id) && m.SentAt == null && (m.LeaseUntil == null || m.LeaseUntil < now))
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.LeaseOwner, leaseOwner).SetProperty(m => m.LeaseUntil, leaseUntil), cancellationToken);
+        return await Outbox.AsNoTracking()
+            .Where(m => candidates.Contains(m.Id) && m.LeaseOwner == leaseOwner)
+            .Select(m => m.Id)
+            .ToListAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Counts one request against <paramref name="key"/> in the fixed window starting at <paramref name="windowStart"/>
+    /// and returns the count so far, for limits that several instances share. Only PostgreSQL (several instances)
+    /// implements it; one SQLite instance counts in memory.
+    /// </summary>
+    public virtual Task<int> CountRequestAsync(string key, DateTimeOffset windowStart, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("Shared request counters need a database that several instances share.");
+
+    private sealed class NoLock : IAsyncDisposable
+    {
+        public static readonly NoLock Instance = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
 
     private static async Task LinkAsync<T>(DbSet<T> set, List<T> added, CancellationToken cancellationToken)
         where T : class, IChainedRecord
@@ -189,6 +238,13 @@ public abstract class DerbesDb(DbContextOptions options)
             a.Property(x => x.Ip).HasMaxLength(64);
             a.Property(x => x.Hash).HasMaxLength(64);
             a.Property(x => x.PreviousHash).HasMaxLength(64);
+        });
+
+        builder.Entity<RateCounter>(c =>
+        {
+            c.HasKey(x => x.Key);
+            c.Property(x => x.Key).HasMaxLength(96);
+            c.HasIndex(x => x.WindowStart);
         });
 
         builder.Entity<OutboxMessage>(m =>

@@ -17,7 +17,7 @@ public sealed partial class OutboxWorker(
     TimeProvider clock,
     ILogger<OutboxWorker> logger) : BackgroundService
 {
-    private readonly string _owner = $"{Environment.ProcessId}-{Guid.NewGuid():N}";
+    private readonly string _instance = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -57,23 +57,15 @@ public sealed partial class OutboxWorker(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<DerbesDb>();
         var now = clock.GetUtcNow();
-        var candidates = await db.Outbox.AsNoTracking()
-            .Where(m => m.SentAt == null && m.AvailableAt <= now && (m.LeaseUntil == null || m.LeaseUntil < now))
-            .OrderBy(m => m.Id)
-            .Select(m => m.Id)
-            .Take(options.Value.BatchSize)
-            .ToListAsync(cancellationToken);
-        if (candidates.Count == 0)
+        // A fresh owner per batch: the rows this call leased are exactly those carrying it.
+        var owner = $"{_instance}-{Guid.NewGuid():N}";
+        var ids = await db.ClaimOutboxAsync(now, options.Value.BatchSize, owner, now + options.Value.LeaseDuration, cancellationToken);
+        if (ids.Count == 0)
         {
             return 0;
         }
-        var leaseUntil = now + options.Value.LeaseDuration;
-        // The condition is re-checked by the database per row: of two workers, only one wins each message.
-        await db.Outbox
-            .Where(m => candidates.Contains(m.Id) && m.SentAt == null && (m.LeaseUntil == null || m.LeaseUntil < now))
-            .ExecuteUpdateAsync(s => s.SetProperty(m => m.LeaseOwner, _owner).SetProperty(m => m.LeaseUntil, leaseUntil), cancellationToken);
         var claimed = await db.Outbox
-            .Where(m => candidates.Contains(m.Id) && m.LeaseOwner == _owner && m.LeaseUntil == leaseUntil && m.SentAt == null)
+            .Where(m => ids.Contains(m.Id) && m.LeaseOwner == owner && m.SentAt == null)
             .OrderBy(m => m.Id)
             .ToListAsync(cancellationToken);
 

@@ -14,6 +14,9 @@ public sealed class BlindIndex(MasterKeyRing keys)
     /// <param name="e164">A phone number already normalised to E.164.</param>
     public string Phone(string e164) => Compute("phone", e164);
 
+    /// <summary>A client address as a counter key: shared limits count per address without storing it.</summary>
+    public string ClientAddress(string ip) => Compute("ip", ip);
+
     public static string NormaliseEmail(string email) => email.Trim().ToLowerInvariant();
 
     private string Compute(string kind, string value) =>

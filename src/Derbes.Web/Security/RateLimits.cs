@@ -16,14 +16,15 @@ public sealed class RateLimitOptions
 }
 
 /// <summary>
-/// Per-IP limits on the pages that hash passwords or send messages (SECURITY-CHECKS 9). Counters are per
-/// instance; the real guard against guessing is the per-account lockout, which lives in the database.
+/// Per-IP limits on the pages that hash passwords or send messages (SECURITY-CHECKS 9). On SQLite (one
+/// instance) the window is counted in memory; on PostgreSQL, where several instances share the database, it is
+/// counted there by <see cref="SharedRateLimit"/>, so the limit is not multiplied by the number of instances.
 /// </summary>
 public static class RateLimits
 {
     public const string Accounts = "accounts";
 
-    public static IServiceCollection AddDerbesRateLimits(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddDerbesRateLimits(this IServiceCollection services, IConfiguration configuration, bool shared)
     {
         var options = configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
         services.AddRateLimiter(limiter =>
@@ -38,7 +39,8 @@ public static class RateLimits
             limiter.AddPolicy(Accounts, context =>
             {
                 // Reading pages is free; only the POSTs that hash or send are counted.
-                if (!HttpMethods.IsPost(context.Request.Method))
+                // Shared windows are counted by SharedRateLimit (in the database), not here.
+                if (shared || !HttpMethods.IsPost(context.Request.Method))
                 {
                     return RateLimitPartition.GetNoLimiter("read");
                 }

@@ -15,6 +15,14 @@ public static partial class DerbesPipeline
     public static void UseDerbesPipeline(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        var proxies = app.Configuration.GetSection(ProxyOptions.Section).Get<ProxyOptions>() ?? new ProxyOptions();
+        if (proxies.Configured)
+        {
+            // First, so that everything after it sees the customer's address and scheme.
+            var forwarded = new ForwardedHeadersOptions();
+            proxies.ApplyTo(forwarded);
+            app.UseForwardedHeaders(forwarded);
+        }
         // A generic page (or nothing) for every error: no stack trace, SQL or path ever leaves (SECURITY-CHECKS 35).
         app.UseExceptionHandler("/error");
         app.UseStatusCodePagesWithReExecute("/error/{0}");
@@ -28,6 +36,10 @@ public static partial class DerbesPipeline
         app.UseAuthentication();
         app.UseRequestLocalization();
         app.UseRateLimiter();
+        if (app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider == DatabaseProvider.Postgres)
+        {
+            app.UseMiddleware<SharedRateLimit>();
+        }
         app.UseAuthorization();
         app.UseAntiforgery();
 
@@ -71,12 +83,15 @@ public static partial class DerbesPipeline
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
             await db.Database.CloseConnectionAsync();
         }
-        if (options.MigrateAtStart)
+        await using (await db.LockStartupAsync(CancellationToken.None))
         {
-            await db.Database.MigrateAsync();
+            if (options.MigrateAtStart)
+            {
+                await db.Database.MigrateAsync();
+            }
+            await PolicySeed.PublishFirstEditionAsync(db, clock, CancellationToken.None);
+            await StaffSetup.EnsureRolesAsync(services.GetRequiredService<Microsoft.AspNetCore.Identity.RoleManager<Microsoft.AspNetCore.Identity.IdentityRole<Guid>>>());
         }
-        await PolicySeed.PublishFirstEditionAsync(db, clock, CancellationToken.None);
-        await StaffSetup.EnsureRolesAsync(services.GetRequiredService<Microsoft.AspNetCore.Identity.RoleManager<Microsoft.AspNetCore.Identity.IdentityRole<Guid>>>());
         await StaffSetup.OfferFirstAdministratorAsync(services, logger, CancellationToken.None);
     }
 }

@@ -50,15 +50,24 @@ public static class DerbesServices
     {
         ArgumentNullException.ThrowIfNull(builder);
         var options = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
-        if (options.Provider != DatabaseProvider.Sqlite)
-        {
-            throw new InvalidOperationException($"Database provider {options.Provider} is not available in this build.");
-        }
+        var configured = builder.Configuration.GetConnectionString("Derbes");
         // Pooled: a context is reset and reused rather than built for every request.
+        if (options.Provider == DatabaseProvider.Postgres)
+        {
+            if (string.IsNullOrWhiteSpace(configured))
+            {
+                throw new InvalidOperationException("Database:Provider is Postgres but ConnectionStrings:Derbes is not set.");
+            }
+            builder.Services.AddDbContextPool<DerbesDb, PostgresDerbesDb>(db =>
+            {
+                db.UseNpgsql(configured);
+                db.ConfigureWarnings(w => w.Ignore(CoreEventId.MappedPropertyIgnoredWarning));
+            });
+            return;
+        }
         builder.Services.AddDbContextPool<DerbesDb, SqliteDerbesDb>((services, db) =>
         {
             var data = services.GetRequiredService<DataDirectory>();
-            var configured = builder.Configuration.GetConnectionString("Derbes");
             var connection = new SqliteConnectionStringBuilder(configured ?? $"Data Source={data.Resolve("derbes.db")}")
             {
                 // Writers wait for each other instead of failing at once.
@@ -243,7 +252,8 @@ public static class DerbesServices
                 new AcceptLanguageHeaderRequestCultureProvider(),
             ];
         });
-        services.AddDerbesRateLimits(builder.Configuration);
+        var database = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        services.AddDerbesRateLimits(builder.Configuration, shared: database.Provider == DatabaseProvider.Postgres);
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         services.AddHsts(o =>
         {

@@ -60,16 +60,7 @@ public sealed class RegistrationTests : IClassFixture<RegistrationTests.App>
         await _app.Mail.WaitForAsync(customer.Email);
         await _app.Sms.WaitForAsync(customer.PhoneE164);
 
-        // Everything SQLite holds, including the write-ahead log, read as bytes.
-        var bytes = new List<byte>();
-        foreach (var file in Directory.GetFiles(_app.DataDirectory, "derbes.db*"))
-        {
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            using var memory = new MemoryStream();
-            await stream.CopyToAsync(memory);
-            bytes.AddRange(memory.ToArray());
-        }
-        var raw = bytes.ToArray();
+        var raw = await _app.RawDatabaseAsync();
         foreach (var secret in new[] { customer.FirstName, customer.LastName, customer.Email, customer.PhoneE164, customer.PhoneE164[1..], customer.PhoneE164[2..] })
         {
             Assert.False(Contains(raw, Encoding.UTF8.GetBytes(secret)), $"'{secret}' found in the database file (UTF-8)");

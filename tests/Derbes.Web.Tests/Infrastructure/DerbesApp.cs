@@ -1,8 +1,10 @@
+using System.Net;
 using Derbes.Web.Data;
 using Derbes.Web.Localization;
 using Derbes.Web.Startup;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,17 +14,32 @@ using Microsoft.Extensions.Time.Testing;
 namespace Derbes.Web.Tests.Infrastructure;
 
 /// <summary>
-/// The real application, in process, on its own SQLite file and data folder, with a clock the test can move.
+/// The real application, in process, on its own database and data folder, with a clock the test can move.
+/// The database is a SQLite file in the data folder, or, when <c>DERBES_TEST_POSTGRES</c> names a PostgreSQL
+/// server (./test.sh runs the suite once each way), a fresh database on it that is dropped afterwards.
 /// Mail and SMS go to the pickup folders, which <see cref="Mailbox"/> and <see cref="SmsInbox"/> read.
 /// </summary>
 public class DerbesApp : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
+    private readonly bool _ownsStorage;
+    private readonly bool _ownsDatabase;
 
-    public DerbesApp(Dictionary<string, string?>? settings = null)
+    /// <summary>A new instance with its own storage, or (<paramref name="shareWith"/>) a second instance of the same site.</summary>
+    /// <param name="settings">Configuration that overrides the test defaults.</param>
+    /// <param name="shareWith">Another instance whose database, data folder and clock this one shares.</param>
+    /// <param name="postgres">A PostgreSQL database of the test's own (a server it controls) instead of the suite's.</param>
+    public DerbesApp(Dictionary<string, string?>? settings = null, DerbesApp? shareWith = null, string? postgres = null)
     {
-        DataDirectory = Path.Combine(Path.GetTempPath(), "derbes-tests", Guid.NewGuid().ToString("N"));
+        _ownsStorage = shareWith is null;
+        _ownsDatabase = shareWith is null && postgres is null;
+        DataDirectory = shareWith?.DataDirectory ?? Path.Combine(Path.GetTempPath(), "derbes-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(DataDirectory);
+        Database = shareWith?.Database ?? postgres ?? (TestDatabase.PostgresServer is null ? null : TestDatabase.CreatePostgres(TestDatabase.PostgresServer));
+        if (shareWith is not null)
+        {
+            Clock = shareWith.Clock;
+        }
         _settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             ["Data:Directory"] = DataDirectory,
@@ -33,6 +50,11 @@ public class DerbesApp : WebApplicationFactory<Program>
             ["Accounts:ResetMinimumResponseTime"] = "00:00:00.050",
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        if (Database is not null)
+        {
+            _settings["Database:Provider"] = "Postgres";
+            _settings["ConnectionStrings:Derbes"] = Database;
+        }
         foreach (var (key, value) in settings ?? [])
         {
             _settings[key] = value;
@@ -44,11 +66,16 @@ public class DerbesApp : WebApplicationFactory<Program>
     public const string PublicUrl = "https://shop.example.kz";
 
     public string DataDirectory { get; }
-    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+    /// <summary>The PostgreSQL connection string of this site's database, or null on SQLite.</summary>
+    public string? Database { get; }
+
+    public bool OnPostgres => Database is not null;
+    /// <summary>Starts on a whole second: PostgreSQL keeps microseconds, so times read back compare equal.</summary>
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
     public StringWriter OperatorOutput { get; } = new();
     public Mailbox Mail { get; }
     public SmsInbox Sms { get; }
-    public string DatabaseFile => Path.Combine(DataDirectory, "derbes.db");
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -70,12 +97,35 @@ public class DerbesApp : WebApplicationFactory<Program>
     public Browser NewBrowser() =>
         new(CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost"), AllowAutoRedirect = false, HandleCookies = true }));
 
+    /// <summary>A browser whose cookies live in <paramref name="cookies"/>: the same person reaching another instance.</summary>
+    public Browser NewBrowser(CookieContainer cookies) =>
+        new(CreateDefaultClient(new Uri("https://localhost"), new CookieContainerHandler(cookies)));
+
     /// <summary>Runs <paramref name="action"/> with a scope of the app's services (for checks an auditor would make in the database).</summary>
     public async Task<T> WithDbAsync<T>(Func<DerbesDb, Task<T>> action)
     {
         ArgumentNullException.ThrowIfNull(action);
         await using var scope = Services.CreateAsyncScope();
         return await action(scope.ServiceProvider.GetRequiredService<DerbesDb>());
+    }
+
+    /// <summary>
+    /// What the database holds, read below the application: on SQLite the bytes of the file and its
+    /// write-ahead log; on PostgreSQL every column of every row (see <see cref="TestDatabase.DumpPostgresAsync"/>).
+    /// </summary>
+    public async Task<byte[]> RawDatabaseAsync()
+    {
+        if (Database is not null)
+        {
+            return await TestDatabase.DumpPostgresAsync(Database);
+        }
+        using var bytes = new MemoryStream();
+        foreach (var file in Directory.GetFiles(DataDirectory, "derbes.db*"))
+        {
+            await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            await stream.CopyToAsync(bytes);
+        }
+        return bytes.ToArray();
     }
 
     public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
@@ -93,9 +143,13 @@ public class DerbesApp : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing)
+        if (disposing && _ownsStorage)
         {
             SqliteConnection.ClearAllPools();
+            if (Database is not null && _ownsDatabase)
+            {
+                TestDatabase.DropPostgres(Database);
+            }
             try
             {
                 Directory.Delete(DataDirectory, recursive: true);

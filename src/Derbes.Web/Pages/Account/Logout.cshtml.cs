@@ -31,4 +31,27 @@ public sealed class LogoutModel(DerbesDb db, SignInManager<Derbes.Web.Customers.
         await signIn.SignOutAsync();
         return RedirectToPage("/Index");
     }
+
+    /// <summary>
+    /// Signs out on every device: every open session ends and the security stamp changes, so any instance
+    /// refuses every older cookie at its next request.
+    /// </summary>
+    public async Task<IActionResult> OnPostEverywhereAsync(CancellationToken cancellationToken)
+    {
+        var account = await users.GetUserAsync(User);
+        if (account is not null)
+        {
+            var now = clock.GetUtcNow();
+            var open = await db.Sessions.Where(s => s.AccountId == account.Id && s.EndedAt == null).ToListAsync(cancellationToken);
+            foreach (var session in open)
+            {
+                session.End(now);
+            }
+            audit.Record("signout.everywhere", account.Id, outcome: "sessions:" + open.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            // Saves the ended sessions and the audit entry with the new stamp, in one go.
+            await users.UpdateSecurityStampAsync(account);
+        }
+        await signIn.SignOutAsync();
+        return RedirectToPage("/Index");
+    }
 }

@@ -1,0 +1,69 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+
+namespace Derbes.Web.Data;
+
+/// <summary>
+/// The PostgreSQL flavour, for several instances on one database: its own migrations (Data/Migrations/Postgres),
+/// native timestamptz, and database-wide locks where one process's lock is not enough.
+/// </summary>
+public sealed class PostgresDerbesDb(DbContextOptions<PostgresDerbesDb> options) : DerbesDb(options)
+{
+    // Advisory lock keys (any two fixed 64-bit numbers, the same in every instance).
+    private const long ChainLockKey = 0x44_65_72_62_65_73_01; // "Derbes" + 1
+    private const long StartupLockKey = 0x44_65_72_62_65_73_02;
+
+    /// <summary>Every instance links audit and consent chains one at a time; the lock ends with the transaction.</summary>
+    protected override async Task LockChainsAsync(CancellationToken cancellationToken) =>
+        await Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({ChainLockKey})", cancellationToken);
+
+    /// <summary>Instances starting together migrate and seed one after the other.</summary>
+    public override async Task<IAsyncDisposable> LockStartupAsync(CancellationToken cancellationToken)
+    {
+        await Database.OpenConnectionAsync(cancellationToken);
+        await Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({StartupLockKey})", cancellationToken);
+        return new StartupLock(this);
+    }
+
+    /// <summary>
+    /// Claims due messages with <c>FOR UPDATE SKIP LOCKED</c>: instances draining at once take disjoint rows
+    /// without waiting for each other.
+    /// </summary>
+    public override async Task<List<long>> ClaimOutboxAsync(DateTimeOffset now, int batchSize, string leaseOwner, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
+        await Database.SqlQuery<long>($"""
+            UPDATE "Outbox" SET "LeaseOwner" = {leaseOwner}, "LeaseUntil" = {leaseUntil}
+            WHERE "Id" IN (
+                SELECT "Id" FROM "Outbox"
+                WHERE "SentAt" IS NULL AND "AvailableAt" <= {now} AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now})
+                ORDER BY "Id"
+                LIMIT {batchSize}
+                FOR UPDATE SKIP LOCKED)
+            RETURNING "Id" AS "Value"
+            """).ToListAsync(cancellationToken);
+
+    /// <summary>One round trip: start the window or count in it, atomically, whichever instance asks.</summary>
+    public override async Task<int> CountRequestAsync(string key, DateTimeOffset windowStart, CancellationToken cancellationToken) =>
+        (await Database.SqlQuery<int>($"""
+            INSERT INTO "RateCounters" ("Key", "WindowStart", "Count") VALUES ({key}, {windowStart}, 1)
+            ON CONFLICT ("Key") DO UPDATE SET
+                "Count" = CASE WHEN "RateCounters"."WindowStart" = EXCLUDED."WindowStart" THEN "RateCounters"."Count" + 1 ELSE 1 END,
+                "WindowStart" = EXCLUDED."WindowStart"
+            RETURNING "Count" AS "Value"
+            """).ToListAsync(cancellationToken)).Single();
+
+    private sealed class StartupLock(PostgresDerbesDb db) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({StartupLockKey})");
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+}
+
+/// <summary>Lets <c>dotnet ef migrations add</c> build the PostgreSQL context without a server.</summary>
+public sealed class PostgresDesignTimeFactory : IDesignTimeDbContextFactory<PostgresDerbesDb>
+{
+    public PostgresDerbesDb CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PostgresDerbesDb>().UseNpgsql("Host=localhost;Database=derbes_design").Options);
+}
