@@ -8,6 +8,35 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 RESULTS="$(mktemp -d)"
 passed=0; failed=0; skipped=0
 
+# Servers the tests use, stopped on every exit (success, failure or interruption).
+S3RVER_PID=""
+S3RVER_DIR=""
+
+# Idempotent and safe before anything was started: call it from the cleanup trap.
+stop_s3rver() {
+  if [ -n "${S3RVER_PID:-}" ]; then
+    kill "$S3RVER_PID" 2>/dev/null || true
+    wait "$S3RVER_PID" 2>/dev/null || true
+    S3RVER_PID=""
+  fi
+  if [ -n "${S3RVER_DIR:-}" ]; then
+    rm -rf "$S3RVER_DIR"
+    S3RVER_DIR=""
+  fi
+}
+
+PG_DIR=""
+stop_postgres() {
+  if [ -n "${PG_DIR:-}" ]; then
+    tools/postgres-cluster.sh stop "$PG_DIR/cluster"
+    rm -rf "$PG_DIR"
+    PG_DIR=""
+  fi
+}
+cleanup() { stop_s3rver; stop_postgres; }
+trap cleanup EXIT
+trap "exit 130" INT TERM
+
 step() { printf '\n==> %s\n' "$*"; }
 
 summary() {
@@ -38,12 +67,47 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 chromium --version || fail_setup "chromium does not run"
 
+step "What the tests need: Node.js and npm, and s3rver (tools/s3rver, from package-lock.json)"
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null \
+      || fail_setup "apt-get install nodejs npm"
+  else
+    fail_setup "node/npm are not installed and this user cannot install them (run as root once, or: sudo apt-get install nodejs npm)"
+  fi
+fi
+node --version || fail_setup "node does not run"
+npm ci --prefix tools/s3rver --no-audit --no-fund --loglevel=error || fail_setup "npm ci --prefix tools/s3rver"
+
+# Port 0: s3rver picks a free port and prints "S3rver listening on 127.0.0.1:PORT"; the objects go to a temp folder.
+# The tests read DERBES_TEST_S3_URL, and DERBES_TEST_S3_DIR to check that the server's files hold no plaintext.
+step "Start s3rver (local S3-compatible server)"
+S3RVER_DIR="$(mktemp -d)"
+mkdir -p "$S3RVER_DIR/data"
+node tools/s3rver/node_modules/s3rver/bin/s3rver.js \
+  --directory "$S3RVER_DIR/data" --address 127.0.0.1 --port 0 --silent >"$S3RVER_DIR/log" 2>&1 &
+S3RVER_PID=$!
+s3_url=""
+for _ in $(seq 1 150); do
+  s3_port="$(sed -nE 's/.*listening on [^ ]*:([0-9]+).*/\1/p' "$S3RVER_DIR/log" | head -1)"
+  if [ -n "$s3_port" ] && node -e "require('http').get('http://127.0.0.1:$s3_port/', r => process.exit(r.statusCode < 500 ? 0 : 1)).on('error', () => process.exit(1))"; then
+    s3_url="http://127.0.0.1:$s3_port/"
+    break
+  fi
+  kill -0 "$S3RVER_PID" 2>/dev/null || break
+  sleep 0.2
+done
+if [ -z "$s3_url" ]; then
+  cat "$S3RVER_DIR/log"
+  stop_s3rver
+  fail_setup "s3rver did not start"
+fi
+echo "s3rver at $s3_url"
+export DERBES_TEST_S3_URL="$s3_url" DERBES_TEST_S3_DIR="$S3RVER_DIR/data"
+
 step "What the tests need: a throwaway PostgreSQL cluster (loopback, trust auth, stopped on exit)"
 PG_DIR="$(mktemp -d)"
 chmod 755 "$PG_DIR"
-stop_postgres() { tools/postgres-cluster.sh stop "$PG_DIR/cluster"; rm -rf "$PG_DIR"; }
-cleanup() { stop_postgres; }
-trap cleanup EXIT
 PG_PORT="$(tools/postgres-cluster.sh start "$PG_DIR/cluster")" || fail_setup "start PostgreSQL"
 echo "PostgreSQL on 127.0.0.1:$PG_PORT"
 

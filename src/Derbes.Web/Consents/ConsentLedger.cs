@@ -13,8 +13,10 @@ public sealed class ConsentLedger(DerbesDb db, IHttpContextAccessor http, TimePr
     {
         ArgumentNullException.ThrowIfNull(textShown);
         var sha = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(textShown)));
-        if (_textsAdded.Add(sha) && !db.ConsentTexts.Any(t => t.Sha256 == sha))
+        if (_textsAdded.Add(sha))
         {
+            // Kept only if no other request stored the same wording first: DerbesDb decides that under the chain
+            // lock, when it saves, so two first registrations at once (on any instances) cannot collide.
             db.ConsentTexts.Add(new ConsentText { Sha256 = sha, Language = language, Text = textShown });
         }
         var request = http.HttpContext?.Request;

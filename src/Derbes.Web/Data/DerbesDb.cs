@@ -57,6 +57,7 @@ public abstract class DerbesDb(DbContextOptions options)
             try
             {
                 await LockChainsAsync(cancellationToken);
+                await SkipStoredConsentTextsAsync(cancellationToken);
                 await LinkAsync(AuditEntries, audit, cancellationToken);
                 await LinkAsync(ConsentRecords, consents, cancellationToken);
                 var saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
@@ -131,6 +132,25 @@ public abstract class DerbesDb(DbContextOptions options)
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
+    /// <summary>
+    /// A consent wording is stored once, by its hash. Under the chain lock nobody else can be inserting one, so
+    /// those already stored are simply not inserted again.
+    /// </summary>
+    private async Task SkipStoredConsentTextsAsync(CancellationToken cancellationToken)
+    {
+        var texts = ChangeTracker.Entries<ConsentText>().Where(e => e.State == EntityState.Added).ToList();
+        if (texts.Count == 0)
+        {
+            return;
+        }
+        var hashes = texts.Select(e => e.Entity.Sha256).ToList();
+        var stored = await ConsentTexts.AsNoTracking().Where(t => hashes.Contains(t.Sha256)).Select(t => t.Sha256).ToListAsync(cancellationToken);
+        foreach (var entry in texts.Where(e => stored.Contains(e.Entity.Sha256)))
+        {
+            entry.State = EntityState.Detached;
+        }
+    }
+
     private static async Task LinkAsync<T>(DbSet<T> set, List<T> added, CancellationToken cancellationToken)
         where T : class, IChainedRecord
     {
@@ -144,6 +164,7 @@ public abstract class DerbesDb(DbContextOptions options)
             .FirstOrDefaultAsync(cancellationToken) ?? HashChain.Genesis;
         foreach (var record in added)
         {
+            record.At = HashChain.StorablePrecision(record.At);
             record.PreviousHash = previous;
             record.Hash = HashChain.Link(previous, record.CanonicalContent());
             previous = record.Hash;

@@ -9,6 +9,9 @@ public interface IChainedRecord
     string PreviousHash { get; set; }
     string Hash { get; set; }
 
+    /// <summary>When it happened; part of the hashed content, so kept at a precision every database stores exactly.</summary>
+    DateTimeOffset At { get; set; }
+
     /// <summary>The record's content in a fixed, unambiguous form; the hash covers it and the previous hash.</summary>
     string CanonicalContent();
 }
@@ -16,6 +19,13 @@ public interface IChainedRecord
 public static class HashChain
 {
     public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
+
+    /// <summary>
+    /// Microseconds, UTC: PostgreSQL keeps no finer, so a time hashed at 100 ns precision would read back
+    /// different and break the chain.
+    /// </summary>
+    public static DateTimeOffset StorablePrecision(DateTimeOffset at) =>
+        new(at.UtcTicks - (at.UtcTicks % TimeSpan.TicksPerMicrosecond), TimeSpan.Zero);
 
     public static string Link(string previousHash, string canonicalContent) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(previousHash + "\n" + canonicalContent)));

@@ -194,7 +194,7 @@ public static class DerbesServices
 
         services.AddSingleton<IMalwareScanner, SignatureMalwareScanner>();
         services.AddSingleton<DocumentInspector>();
-        services.AddSingleton<IDocumentStore, FileSystemDocumentStore>();
+        services.AddDerbesDocumentStore(builder.Configuration);
         services.AddScoped<DocumentIntake>();
 
         services.AddSingleton<OutboxSignal>();

@@ -56,14 +56,6 @@ public sealed class Argon2ConcurrencyTests
     {
         using var hasher = new Argon2PasswordHasher(Options.Create(new PasswordHashingOptions { MaxConcurrentHashes = 1 }));
         hasher.Hash("warm-up password");
-        // The quickest of three single hashes: noise only ever makes a hash slower.
-        var one = TimeSpan.MaxValue;
-        for (var i = 0; i < 3; i++)
-        {
-            var single = System.Diagnostics.Stopwatch.StartNew();
-            hasher.Hash("one password alone");
-            one = single.Elapsed < one ? single.Elapsed : one;
-        }
 
         var peak = 0;
         var wall = System.Diagnostics.Stopwatch.StartNew();
@@ -84,10 +76,9 @@ public sealed class Argon2ConcurrencyTests
         wall.Stop();
         sampler.Join();
 
-        // Run side by side, four hashes on two or more cores would take about two hash-times or less;
-        // queued behind one slot they take four.
-        Assert.True(wall.Elapsed >= one * 3, $"4 hashes took {wall.Elapsed.TotalMilliseconds:F0} ms, one takes {one.TotalMilliseconds:F0} ms");
-        Assert.InRange(peak, 0, 1);
+        // The sampler watched the whole time: it saw a hash running, and never two at once. (No wall-clock
+        // assertion: on a loaded machine timings prove nothing either way.)
+        Assert.Equal(1, peak);
         Assert.Equal(0, hasher.Running);
     }
 }

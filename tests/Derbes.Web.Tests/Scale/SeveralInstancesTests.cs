@@ -194,6 +194,33 @@ public sealed partial class SeveralInstancesTests : IDisposable
         Assert.Equal(1, await _b.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "signout.everywhere" && e.Subject == account.Id.ToString())));
     }
 
+    [Fact]
+    public async Task TheAuditAndConsentChainsStayOneUnbrokenLineWhenBothInstancesWriteAtOnce()
+    {
+        // A time with sub-microsecond ticks, as a real clock gives: PostgreSQL keeps microseconds only.
+        _a.Clock.Advance(TimeSpan.FromTicks(1_234_567));
+        var registrations = Enumerable.Range(0, 6).Select(i => Task.Run(async () =>
+        {
+            using var browser = (i % 2 == 0 ? _a : _b).NewBrowser();
+            var customer = Journeys.Someone();
+            var registered = await Journeys.RegisterAsync(browser, customer);
+            Assert.True(registered.Url.AbsolutePath == "/account/register/done", $"registration on {(i % 2 == 0 ? "A" : "B")}: {registered.Status} {registered.Url}");
+            for (var k = 0; k < 3; k++)
+            {
+                await Journeys.SignInAsync(browser, customer.Email, WrongPassword);
+            }
+        }));
+        await Task.WhenAll(registrations);
+
+        var audit = await _b.WithDbAsync(db => db.AuditEntries.AsNoTracking().OrderBy(e => e.Id).ToListAsync());
+        var consents = await _a.WithDbAsync(db => db.ConsentRecords.AsNoTracking().OrderBy(c => c.Id).ToListAsync());
+        Assert.True(audit.Count >= 6 * 4, "audit entries: " + string.Join(", ", audit.GroupBy(e => e.Action).Select(g => g.Key + "×" + g.Count())));
+        Assert.True(consents.Count >= 6 * 2, "consent records: " + consents.Count);
+        Assert.Null(Derbes.Web.Data.HashChain.FirstBroken(audit, e => e.Id));
+        Assert.Null(Derbes.Web.Data.HashChain.FirstBroken(consents, c => c.Id));
+        Assert.Contains(audit, e => e.At.UtcTicks % TimeSpan.TicksPerSecond != 0);
+    }
+
     /// <summary>Registers and confirms a customer through instance <paramref name="app"/>.</summary>
     private static async Task<NewCustomer> RegisteredOnAsync(DerbesApp app)
     {
