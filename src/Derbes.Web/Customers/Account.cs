@@ -13,8 +13,10 @@ public enum AccountStatus
     /// <summary>Registered, email not yet confirmed: cannot sign in.</summary>
     Unconfirmed = 0,
     Active = 1,
-    /// <summary>Blocked by staff (Art. 24): no sign-in, no recovery, no processing except storage.</summary>
+    /// <summary>Blocked by staff (Art. 24): no sign-in, no recovery, no processing except storage. For staff: deactivated.</summary>
     Blocked = 2,
+    /// <summary>A member of staff invited by an administrator who has not yet set a password and an authenticator.</summary>
+    Invited = 3,
 }
 
 /// <summary>

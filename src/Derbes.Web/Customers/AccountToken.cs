@@ -9,6 +9,7 @@ public enum TokenPurpose
     ResetPasswordLink = 2,
     ResetPasswordCode = 3,
     StaffSetup = 4,
+    StaffInvitation = 5,
 }
 
 /// <summary>

@@ -33,6 +33,10 @@ public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResour
         Email(account, profile, "documents-received", "Email.DocumentsReceived.Subject", "Email.DocumentsReceived.Body",
             site.Value.Link("/cabinet"), "Email.DocumentsReceived.Button", count);
 
+    public void StaffInvitation(Account account, Profile profile, string token) =>
+        Email(account, profile, "staff-invitation", "Email.StaffInvitation.Subject", "Email.StaffInvitation.Body",
+            site.Value.Link("/staff/accept?token=" + Uri.EscapeDataString(token)), "Email.StaffInvitation.Button");
+
     public void PhoneCode(Account account, string phone, string code, string kind) =>
         outbox.Sms(account.Id, kind, phone, Languages.In(account.PreferredLanguage, () => l["Sms.Code", site.Value.Name, code].Value));
 

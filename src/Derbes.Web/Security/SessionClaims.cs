@@ -86,4 +86,7 @@ public static class StaffRoles
     public const string Administrator = "Administrator";
 
     public static readonly string[] All = [Support, PrivacyOfficer, Marketing, Administrator];
+
+    /// <summary>For <c>[Authorize(Roles = …)]</c> on pages every member of staff may open.</summary>
+    public const string AnyStaff = Support + "," + PrivacyOfficer + "," + Marketing + "," + Administrator;
 }

@@ -19,6 +19,34 @@ public sealed class StaffAuthenticator(DerbesDb db, TimeProvider clock)
     public const string KeyName = "AuthenticatorKey";
     private const string LastStepName = "AuthenticatorLastStep";
 
+    /// <summary>A new authenticator key (160 bits, Base32), shown once at enrolment.</summary>
+    public static string NewKey() => Base32Encoding.ToString(KeyGeneration.GenerateRandomKey(20));
+
+    /// <summary>The otpauth:// QR code for an authenticator app, as an inline SVG data URI (no request leaves the page).</summary>
+    public static string QrDataUri(string key, string label)
+    {
+        var uri = new OtpUri(OtpType.Totp, key, label, "SMALL Derbes").ToString();
+        using var generator = new QRCoder.QRCodeGenerator();
+        using var data = generator.CreateQrCode(uri, QRCoder.QRCodeGenerator.ECCLevel.M);
+        var svg = new QRCoder.SvgQRCode(data).GetGraphic(4);
+        return "data:image/svg+xml;base64," + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(svg));
+    }
+
+    /// <summary>Checks the first code of a key being enrolled; <paramref name="step"/> is then recorded as used.</summary>
+    public static bool VerifyEnrolment(string key, string? typed, DateTimeOffset now, out long step)
+    {
+        var code = new string((typed ?? "").Where(char.IsAsciiDigit).ToArray());
+        step = 0;
+        return code.Length == 6 && new Totp(Base32Encoding.ToBytes(key)).VerifyTotp(now.UtcDateTime, code, out step, VerificationWindow.RfcSpecifiedNetworkDelay);
+    }
+
+    /// <summary>The key and its used step as Identity token rows, added with the caller's SaveChanges.</summary>
+    public static IEnumerable<IdentityUserToken<Guid>> Enrol(Guid accountId, string key, long step) =>
+    [
+        new IdentityUserToken<Guid> { UserId = accountId, LoginProvider = Provider, Name = KeyName, Value = key },
+        UsedStep(accountId, step),
+    ];
+
     /// <summary>The record of the step used at enrolment, so that code cannot sign in again.</summary>
     public static IdentityUserToken<Guid> UsedStep(Guid accountId, long step) =>
         new() { UserId = accountId, LoginProvider = Provider, Name = LastStepName, Value = step.ToString(CultureInfo.InvariantCulture) };

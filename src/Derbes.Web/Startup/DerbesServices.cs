@@ -144,10 +144,13 @@ public static class DerbesServices
             o.ReturnUrlParameter = "returnUrl";
             o.Events.OnValidatePrincipal = SessionClaims.ValidateAsync;
             // A signed-in person without the role gets a real 403 (shown by the status-code page), not a 302.
-            o.Events.OnRedirectToAccessDenied = context =>
+            o.Events.OnRedirectToAccessDenied = async context =>
             {
                 context.Response.StatusCode = StatusCodes.Status403Forbidden;
-                return Task.CompletedTask;
+                // Every refusal is on the record: who tried which page.
+                var services = context.HttpContext.RequestServices;
+                services.GetRequiredService<AuditTrail>().Record("access.denied", context.Request.Path.Value ?? "", outcome: "403");
+                await services.GetRequiredService<DerbesDb>().SaveChangesAsync(context.HttpContext.RequestAborted);
             };
         });
         services.Configure<CookieAuthenticationOptions>(IdentityConstants.TwoFactorUserIdScheme, o =>
@@ -191,6 +194,7 @@ public static class DerbesServices
         services.AddScoped<PendingReset>();
         services.AddScoped<StaffAuthenticator>();
         services.AddSingleton<OperatorConsole>();
+        services.AddScoped<Derbes.Web.Staff.StaffDirectory>();
 
         services.AddSingleton<IMalwareScanner, SignatureMalwareScanner>();
         services.AddSingleton<DocumentInspector>();
@@ -254,7 +258,8 @@ public static class DerbesServices
         });
         var database = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
         services.AddDerbesRateLimits(builder.Configuration, shared: database.Provider == DatabaseProvider.Postgres);
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        // A database that does not answer within 3 s counts as down: a load balancer must not wait on a dead host.
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"], timeout: TimeSpan.FromSeconds(3));
         services.AddHsts(o =>
         {
             o.MaxAge = TimeSpan.FromDays(365);

@@ -12,8 +12,6 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
-using OtpNet;
-using QRCoder;
 
 namespace Derbes.Web.Pages.Setup;
 
@@ -70,7 +68,7 @@ public sealed class IndexModel(
         LinkValid = await FindTokenAsync(cancellationToken) is not null;
         if (LinkValid)
         {
-            Show(Base32Encoding.ToString(KeyGeneration.GenerateRandomKey(20)));
+            Show(StaffAuthenticator.NewKey());
         }
     }
 
@@ -91,7 +89,7 @@ public sealed class IndexModel(
         }
         catch (System.Security.Cryptography.CryptographicException)
         {
-            key = Base32Encoding.ToString(KeyGeneration.GenerateRandomKey(20));
+            key = StaffAuthenticator.NewKey();
             ModelState.AddModelError("Input.Code", l["TwoFactor.Invalid"]);
         }
         Show(key);
@@ -105,8 +103,7 @@ public sealed class IndexModel(
         {
             ModelState.AddModelError("Input.Password", l["Password." + problem, options.Value.MinPasswordLength, options.Value.MaxPasswordBytes]);
         }
-        var code = new string((Input.Code ?? "").Where(char.IsAsciiDigit).ToArray());
-        if (!new Totp(Base32Encoding.ToBytes(key)).VerifyTotp(clock.GetUtcNow().UtcDateTime, code, out var step, VerificationWindow.RfcSpecifiedNetworkDelay))
+        if (!StaffAuthenticator.VerifyEnrolment(key, Input.Code, clock.GetUtcNow(), out var step))
         {
             ModelState.AddModelError("Input.Code", l["TwoFactor.Invalid"]);
         }
@@ -140,8 +137,7 @@ public sealed class IndexModel(
         directory.Seal(account, new Profile(Input.FirstName.Trim(), Input.LastName.Trim(), email, null));
         account.PasswordHash = await hasher.HashAsync(Input.Password);
         db.Users.Add(account);
-        db.UserTokens.Add(new IdentityUserToken<Guid> { UserId = account.Id, LoginProvider = StaffAuthenticator.Provider, Name = StaffAuthenticator.KeyName, Value = key });
-        db.UserTokens.Add(StaffAuthenticator.UsedStep(account.Id, step));
+        db.UserTokens.AddRange(StaffAuthenticator.Enrol(account.Id, key, step));
         var role = await db.Roles.SingleAsync(r => r.Name == StaffRoles.Administrator, cancellationToken);
         db.UserRoles.Add(new IdentityUserRole<Guid> { UserId = account.Id, RoleId = role.Id });
         token.UsedAt = now;
@@ -156,11 +152,7 @@ public sealed class IndexModel(
     {
         Key = key;
         ProtectedKey = _protector.Protect(key);
-        var uri = new OtpUri(OtpType.Totp, key, "administrator", "SMALL Derbes").ToString();
-        using var generator = new QRCodeGenerator();
-        using var data = generator.CreateQrCode(uri, QRCodeGenerator.ECCLevel.M);
-        var svg = new SvgQRCode(data).GetGraphic(4);
-        QrDataUri = "data:image/svg+xml;base64," + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(svg));
+        QrDataUri = StaffAuthenticator.QrDataUri(key, "administrator");
     }
 
     private async Task<AccountToken?> FindTokenAsync(CancellationToken cancellationToken)
