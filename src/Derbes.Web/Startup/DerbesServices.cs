@@ -195,6 +195,7 @@ public static class DerbesServices
         services.AddScoped<StaffAuthenticator>();
         services.AddSingleton<OperatorConsole>();
         services.AddScoped<Derbes.Web.Staff.StaffDirectory>();
+        services.AddScoped<Derbes.Web.Staff.CustomerRecords>();
 
         services.AddSingleton<IMalwareScanner, SignatureMalwareScanner>();
         services.AddSingleton<DocumentInspector>();

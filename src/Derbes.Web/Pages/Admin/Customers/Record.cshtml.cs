@@ -1,0 +1,79 @@
+using Derbes.Web.Security;
+using Derbes.Web.Staff;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
+
+namespace Derbes.Web.Pages.Admin.Customers;
+
+/// <summary>
+/// A customer's record. Without a grant it asks why it is being opened (the reason and its reference number go
+/// into the audit trail); with one it shows everything held, and each showing is audited again.
+/// </summary>
+[Authorize(Roles = StaffRoles.Support + "," + StaffRoles.PrivacyOfficer)]
+public sealed class RecordModel(CustomerRecords records, IStringLocalizer<SharedResource> l) : PageModel
+{
+    [BindProperty(SupportsGet = true)]
+    public string? Grant { get; set; }
+
+    [BindProperty]
+    public ViewReason? Reason { get; set; }
+
+    [BindProperty]
+    public string? Reference { get; set; }
+
+    public CustomerRecord? Record { get; private set; }
+    public (ViewReason Reason, string Reference)? Granted { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken cancellationToken)
+    {
+        Granted = records.CheckGrant(id, Grant);
+        if (Granted is null)
+        {
+            Grant = null;
+            return Page();
+        }
+        Record = await records.ReadAsync(id, Granted.Value, cancellationToken);
+        return Record is null ? NotFound() : Page();
+    }
+
+    public async Task<IActionResult> OnPostOpenAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var reference = CustomerRecords.CleanReference(Reference);
+        if (Reason is null || !Enum.IsDefined(Reason.Value))
+        {
+            ModelState.AddModelError(nameof(Reason), l["Customers.ReasonRequired"]);
+        }
+        if (reference.Length == 0)
+        {
+            ModelState.AddModelError(nameof(Reference), l["Customers.ReferenceRequired"]);
+        }
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+        var grant = await records.OpenAsync(id, Reason!.Value, reference, cancellationToken);
+        return grant is null ? NotFound() : RedirectToPage(new { id, grant });
+    }
+
+    public Task<IActionResult> OnPostBlockAsync(Guid id, CancellationToken cancellationToken) => SetBlockedAsync(id, true, "Customers.BlockedNotice", cancellationToken);
+
+    public Task<IActionResult> OnPostUnblockAsync(Guid id, CancellationToken cancellationToken) => SetBlockedAsync(id, false, "Customers.UnblockedNotice", cancellationToken);
+
+    private async Task<IActionResult> SetBlockedAsync(Guid id, bool blocked, string notice, CancellationToken cancellationToken)
+    {
+        // Acting on a record needs the same grant as reading it; the grant's reason is recorded with the act.
+        var granted = records.CheckGrant(id, Grant);
+        if (granted is null)
+        {
+            return RedirectToPage(new { id });
+        }
+        if (!await records.SetBlockedAsync(id, blocked, granted.Value.Reason, granted.Value.Reference, cancellationToken))
+        {
+            return NotFound();
+        }
+        TempData["Notice"] = notice;
+        return RedirectToPage(new { id, grant = Grant });
+    }
+}

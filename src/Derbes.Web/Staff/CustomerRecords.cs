@@ -1,0 +1,205 @@
+using System.Globalization;
+using System.Security.Claims;
+using Derbes.Web.Audit;
+using Derbes.Web.Consents;
+using Derbes.Web.Customers;
+using Derbes.Web.Data;
+using Derbes.Web.Documents;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace Derbes.Web.Staff;
+
+/// <summary>Why a member of staff opens a customer's record; recorded with every look.</summary>
+public enum ViewReason
+{
+    SupportRequest,
+    DocumentReview,
+    PrivacyRequest,
+    Complaint,
+    LegalRequest,
+}
+
+public sealed record CustomerHit(Guid Id, string Number, string MaskedEmail, string? MaskedPhone, AccountStatus Status, DateTimeOffset CreatedAt);
+
+public sealed record CustomerRecord(
+    Guid Id,
+    string Number,
+    Profile Profile,
+    AccountStatus Status,
+    bool EmailConfirmed,
+    bool PhoneConfirmed,
+    string Language,
+    DateTimeOffset CreatedAt,
+    IReadOnlyList<CustomerDocument> Documents,
+    IReadOnlyList<ConsentRecord> Consents,
+    IReadOnlyList<UserSession> Sessions,
+    IReadOnlyList<AuditEntry> History);
+
+/// <summary>
+/// Staff access to customers (Support, PrivacyOfficer). Search is by exact email, phone or customer number
+/// only (keyed indexes: no wildcards, and names are sealed and not searchable); results are masked. A record
+/// opens only with a stated reason, through a short-lived grant bound to the member of staff and the customer,
+/// and every search, opening and view is an audit entry.
+/// </summary>
+public sealed class CustomerRecords(
+    DerbesDb db,
+    AccountDirectory directory,
+    AuditTrail audit,
+    IHttpContextAccessor http,
+    IDataProtectionProvider protection,
+    UserManager<Account> users,
+    TimeProvider clock)
+{
+    public static readonly TimeSpan GrantLifetime = TimeSpan.FromMinutes(15);
+    // The expiry travels inside the protected payload and is checked on the app's clock.
+    private readonly IDataProtector _grants = protection.CreateProtector("Derbes.Staff.CustomerView");
+
+    public async Task<List<CustomerHit>> SearchAsync(string? query, CancellationToken cancellationToken)
+    {
+        var typed = (query ?? "").Trim();
+        var found = new List<Account>();
+        string by;
+        if (typed.Contains('@', StringComparison.Ordinal))
+        {
+            by = "email";
+            found.AddRange(Customers(await directory.FindByEmailAsync(typed, cancellationToken)));
+        }
+        else
+        {
+            by = "number-or-phone";
+            var digits = new string(typed.Where(char.IsAsciiDigit).ToArray());
+            if (digits.Length == 10 && digits.Length == typed.Length)
+            {
+                found.AddRange(await db.Users.Where(a => a.NormalizedUserName == digits && a.Kind == AccountKind.Customer).ToListAsync(cancellationToken));
+            }
+            if (KazakhPhone.TryNormalise(typed, out var e164))
+            {
+                found.AddRange(Customers(await directory.FindByPhoneAsync(e164, cancellationToken)));
+            }
+        }
+        var hits = found.DistinctBy(a => a.Id).Select(a =>
+        {
+            var profile = directory.Open(a);
+            return new CustomerHit(a.Id, a.UserName ?? "", Masking.Email(profile.Email), profile.Phone is null ? null : Masking.Phone(profile.Phone), a.Status, a.CreatedAt);
+        }).ToList();
+        // What was looked for stays out of the trail (it is personal data); how, and how many, go in.
+        audit.Record("customer.search", "-", outcome: $"by:{by} found:{hits.Count}");
+        await db.SaveChangesAsync(cancellationToken);
+        return hits;
+    }
+
+    /// <summary>Records why the record is opened and returns the grant that lets this member of staff read it for a while.</summary>
+    public async Task<string?> OpenAsync(Guid customerId, ViewReason reason, string reference, CancellationToken cancellationToken)
+    {
+        if (!await db.Users.AnyAsync(a => a.Id == customerId && a.Kind == AccountKind.Customer, cancellationToken))
+        {
+            return null;
+        }
+        audit.Record("customer.opened", customerId, outcome: Outcome(reason, reference));
+        await db.SaveChangesAsync(cancellationToken);
+        var until = (clock.GetUtcNow() + GrantLifetime).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        return _grants.Protect(string.Join('|', StaffId(), customerId.ToString("N"), until, reason, reference));
+    }
+
+    /// <summary>The reason a valid grant carries, or null when it is missing, expired, or someone else's.</summary>
+    public (ViewReason Reason, string Reference)? CheckGrant(Guid customerId, string? grant)
+    {
+        if (string.IsNullOrEmpty(grant) || grant.Length > 2048)
+        {
+            return null;
+        }
+        string payload;
+        try
+        {
+            payload = _grants.Unprotect(grant);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return null;
+        }
+        var parts = payload.Split('|', 5);
+        return parts.Length == 5
+            && parts[0] == StaffId()
+            && parts[1] == customerId.ToString("N")
+            && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var until)
+            && clock.GetUtcNow().ToUnixTimeSeconds() < until
+            && Enum.TryParse<ViewReason>(parts[3], out var reason)
+            ? (reason, parts[4])
+            : null;
+    }
+
+    /// <summary>The whole record, for a holder of a valid grant; the look itself is audited.</summary>
+    public async Task<CustomerRecord?> ReadAsync(Guid customerId, (ViewReason Reason, string Reference) grant, CancellationToken cancellationToken)
+    {
+        var account = await db.Users.AsNoTracking().SingleOrDefaultAsync(a => a.Id == customerId && a.Kind == AccountKind.Customer, cancellationToken);
+        if (account is null)
+        {
+            return null;
+        }
+        audit.Record("customer.viewed", customerId, outcome: Outcome(grant.Reason, grant.Reference));
+        await db.SaveChangesAsync(cancellationToken);
+        var subject = customerId.ToString();
+        return new CustomerRecord(
+            account.Id,
+            account.UserName ?? "",
+            directory.Open(account),
+            account.Status,
+            account.EmailConfirmed,
+            account.PhoneNumberConfirmed,
+            account.PreferredLanguage,
+            account.CreatedAt,
+            await db.Documents.AsNoTracking().Where(d => d.AccountId == customerId).OrderBy(d => d.UploadedAt).ToListAsync(cancellationToken),
+            await db.ConsentRecords.AsNoTracking().Where(c => c.AccountId == customerId).OrderBy(c => c.Id).ToListAsync(cancellationToken),
+            await db.Sessions.AsNoTracking().Where(s => s.AccountId == customerId).OrderByDescending(s => s.CreatedAt).Take(20).ToListAsync(cancellationToken),
+            await db.AuditEntries.AsNoTracking().Where(e => e.Subject == subject).OrderByDescending(e => e.Id).Take(50).ToListAsync(cancellationToken));
+    }
+
+    /// <summary>
+    /// Blocks (Art. 24: processing stops except storage) or unblocks, with the reason on the record. Blocking
+    /// ends every session at once.
+    /// </summary>
+    public async Task<bool> SetBlockedAsync(Guid customerId, bool blocked, ViewReason reason, string reference, CancellationToken cancellationToken)
+    {
+        var account = await db.Users.SingleOrDefaultAsync(a => a.Id == customerId && a.Kind == AccountKind.Customer, cancellationToken);
+        if (account is null)
+        {
+            return false;
+        }
+        if (blocked == (account.Status == AccountStatus.Blocked))
+        {
+            return true;
+        }
+        if (blocked)
+        {
+            account.Status = AccountStatus.Blocked;
+            var now = clock.GetUtcNow();
+            foreach (var session in await db.Sessions.Where(s => s.AccountId == customerId && s.EndedAt == null).ToListAsync(cancellationToken))
+            {
+                session.End(now);
+            }
+            audit.Record("customer.blocked", customerId, outcome: Outcome(reason, reference));
+            await users.UpdateSecurityStampAsync(account);
+            return true;
+        }
+        account.Status = account.EmailConfirmed ? AccountStatus.Active : AccountStatus.Unconfirmed;
+        audit.Record("customer.unblocked", customerId, outcome: Outcome(reason, reference));
+        await db.SaveChangesAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>A reference as staff type it (a ticket or letter number): printable, trimmed, at most 40 characters.</summary>
+    public static string CleanReference(string? typed)
+    {
+        var printable = new string((typed ?? "").Where(c => !char.IsControl(c) && c != '|').ToArray()).Trim();
+        return printable.Length <= 40 ? printable : printable[..40];
+    }
+
+    private static string Outcome(ViewReason reason, string reference) => reason + ":" + reference;
+
+    private static IEnumerable<Account> Customers(Account? account) =>
+        account is { Kind: AccountKind.Customer } ? [account] : [];
+
+    private string StaffId() => http.HttpContext?.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? "";
+}
