@@ -21,6 +21,12 @@ builder.AddDerbesWeb();
 
 var app = builder.Build();
 
+// Operator commands (verify-audit) use the same configuration and database, then exit.
+if (Commands.Named(args) is { } command)
+{
+    return await Commands.RunAsync(app, command, Console.Out);
+}
+
 // Errors, security headers, HSTS, static files, localisation, authentication, rate limits, pages.
 app.UseDerbesPipeline();
 
@@ -28,6 +34,7 @@ app.UseDerbesPipeline();
 await app.InitialiseDerbesAsync();
 
 await app.RunAsync();
+return 0;
 
 /// <summary>The entry point, visible to the integration tests' WebApplicationFactory.</summary>
 public partial class Program;

@@ -1,0 +1,101 @@
+using System.Net;
+using System.Text;
+using Derbes.Web.Pages.Admin.Audit;
+using Derbes.Web.Security;
+using Derbes.Web.Startup;
+using Derbes.Web.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace Derbes.Web.Tests.Admin;
+
+/// <summary>
+/// The audit trail (issue 4): the PrivacyOfficer filters and exports it, and both the page and the
+/// <c>verify-audit</c> command find a row edited in the database.
+/// </summary>
+public sealed class AuditTrailTests
+{
+    [Fact]
+    public async Task VerifyAuditFindsARowEditedInTheDatabaseAndNamesIt()
+    {
+        using var app = new DerbesApp();
+        using (var browser = app.NewBrowser())
+        {
+            await Journeys.RegisteredAndConfirmedAsync(app, browser);
+            await Journeys.SignInAsync(browser, Journeys.Someone().Email, "wrong password for nobody");
+        }
+        var intact = new StringWriter();
+        Assert.Equal(0, await Commands.VerifyAuditAsync(app.Services, intact, CancellationToken.None));
+        Assert.Matches(@"audit trail: intact \(\d+ entries\)", intact.ToString());
+        Assert.Matches(@"consent ledger: intact \(\d+ records\)", intact.ToString());
+
+        // Someone with database access softens one entry.
+        var victim = await app.WithDbAsync(db => db.AuditEntries.OrderBy(e => e.Id).Skip(1).Select(e => e.Id).FirstAsync());
+        await app.WithDbAsync(db => db.AuditEntries.Where(e => e.Id == victim).ExecuteUpdateAsync(s => s.SetProperty(e => e.Outcome, "nothing happened")));
+        var broken = new StringWriter();
+        Assert.Equal(1, await Commands.VerifyAuditAsync(app.Services, broken, CancellationToken.None));
+        Assert.Contains($"audit trail: BROKEN at entry {victim}", broken.ToString(), StringComparison.Ordinal);
+
+        // A deleted consent record is caught too, at the record after the gap.
+        var consents = await app.WithDbAsync(db => db.ConsentRecords.OrderBy(c => c.Id).Select(c => c.Id).Take(2).ToListAsync());
+        await app.WithDbAsync(db => db.ConsentRecords.Where(c => c.Id == consents[0]).ExecuteDeleteAsync());
+        var gap = new StringWriter();
+        Assert.Equal(1, await Commands.VerifyAuditAsync(app.Services, gap, CancellationToken.None));
+        Assert.Contains($"consent ledger: BROKEN at record {consents[1]}", gap.ToString(), StringComparison.Ordinal);
+
+        // The PrivacyOfficer's check on the page says the same.
+        var officer = await StaffJourneys.CreateAsync(app, StaffRoles.PrivacyOfficer);
+        using var staff = app.NewBrowser();
+        await StaffJourneys.SignInAsync(app, staff, officer);
+        var page = await staff.GetAsync("/admin/audit");
+        var checkedPage = await staff.SubmitAsync(page, formSelector: "main form[action*='handler=verify']");
+        Assert.Contains(app.Text("Audit.Broken", victim, consents[1]), checkedPage.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ThePrivacyOfficerFiltersAndExportsTheTrailAndBothAreAudited()
+    {
+        using var app = new DerbesApp();
+        using var browser = app.NewBrowser();
+        var customer = await Journeys.RegisteredAndConfirmedAsync(app, browser);
+        var index = app.Service<BlindIndex>().Email(customer.Email);
+        var id = await app.WithDbAsync(db => db.Users.Where(a => a.EmailIndex == index).Select(a => a.Id).SingleAsync());
+        // An outcome that a spreadsheet would run as a formula.
+        await app.WithDbAsync(async db =>
+        {
+            new Derbes.Web.Audit.AuditTrail(db, new Microsoft.AspNetCore.Http.HttpContextAccessor(), app.Clock).Record("test.formula", id, outcome: "=HYPERLINK(\"http://x\")");
+            return await db.SaveChangesAsync();
+        });
+
+        var officer = await StaffJourneys.CreateAsync(app, StaffRoles.PrivacyOfficer);
+        using var staff = app.NewBrowser();
+        await StaffJourneys.SignInAsync(app, staff, officer);
+        var filtered = await staff.GetAsync($"/admin/audit?Subject={id}&Action=account.");
+        var rows = filtered.Document.QuerySelectorAll("main table tbody tr");
+        Assert.NotEmpty(rows);
+        Assert.All(rows, r => Assert.Contains(id.ToString(), r.TextContent, StringComparison.Ordinal));
+        Assert.All(rows, r => Assert.Contains("account.", r.TextContent, StringComparison.Ordinal));
+
+        var csv = await staff.Client.GetAsync($"/admin/audit?handler=csv&Subject={id}");
+        Assert.Equal(HttpStatusCode.OK, csv.StatusCode);
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("attachment", csv.Content.Headers.ContentDisposition?.DispositionType);
+        var text = Encoding.UTF8.GetString(await csv.Content.ReadAsByteArrayAsync()).TrimStart('\uFEFF');
+        var lines = text.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("id,at_utc,actor,action,subject,outcome,ip,correlation_id,hash", lines[0]);
+        Assert.True(lines.Length > 2);
+        Assert.Contains("\"'=HYPERLINK(\"\"http://x\"\")\"", text, StringComparison.Ordinal);
+
+        var own = await app.WithDbAsync(db => db.AuditEntries.Where(e => e.Actor == officer.Id.ToString()).Select(e => e.Action).ToListAsync());
+        Assert.Contains("audit.viewed", own);
+        Assert.Contains("audit.exported", own);
+    }
+
+    [Theory]
+    [InlineData("plain", "\"plain\"")]
+    [InlineData("=1+1", "\"'=1+1\"")]
+    [InlineData("+7", "\"'+7\"")]
+    [InlineData("-2", "\"'-2\"")]
+    [InlineData("@SUM(A1)", "\"'@SUM(A1)\"")]
+    [InlineData("say \"hi\"", "\"say \"\"hi\"\"\"")]
+    public void CsvCellsAreQuotedAndFormulasDisarmed(string value, string expected) => Assert.Equal(expected, IndexModel.Cell(value));
+}
