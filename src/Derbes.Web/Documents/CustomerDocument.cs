@@ -24,4 +24,23 @@ public sealed class CustomerDocument
     public DocumentStatus Status { get; set; }
     public DateTimeOffset UploadedAt { get; set; }
     public DateTimeOffset ReviewDueAt { get; set; }
+
+    /// <summary>When a member of staff verified or rejected it, and who (an account id).</summary>
+    public DateTimeOffset? ReviewedAt { get; set; }
+    public Guid? ReviewedBy { get; set; }
+    public RejectionReason? Rejection { get; set; }
+    /// <summary>The reviewer's words to the customer, sealed with the customer's key (they may name details of the document).</summary>
+    public byte[]? SealedNote { get; set; }
+}
+
+/// <summary>Why a document is refused; the customer is told in their language.</summary>
+public enum RejectionReason
+{
+    Unreadable = 0,
+    Incomplete = 1,
+    Expired = 2,
+    NotAnIdentityDocument = 3,
+    /// <summary>Policy 2.4: the data or the document belongs to another person.</summary>
+    BelongsToAnotherPerson = 4,
+    Other = 5,
 }

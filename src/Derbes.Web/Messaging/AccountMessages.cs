@@ -37,6 +37,16 @@ public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResour
         Email(account, profile, "staff-invitation", "Email.StaffInvitation.Subject", "Email.StaffInvitation.Body",
             site.Value.Link("/staff/accept?token=" + Uri.EscapeDataString(token)), "Email.StaffInvitation.Button");
 
+    public void DocumentVerified(Account account, Profile profile) =>
+        Email(account, profile, "document-verified", "Email.DocumentVerified.Subject", "Email.DocumentVerified.Body",
+            site.Value.Link("/cabinet"), "Email.DocumentsReceived.Button");
+
+    /// <summary>The reason in the customer's language, and the reviewer's note as they wrote it (encoded in HTML).</summary>
+    public void DocumentRejected(Account account, Profile profile, Documents.RejectionReason reason, string? note) =>
+        Email(account, profile, "document-rejected", "Email.DocumentRejected.Subject", "Email.DocumentRejected.Body",
+            site.Value.Link("/cabinet"), "Email.DocumentsReceived.Button",
+            new LocalizedArgument("RejectionReason." + reason), note ?? "—");
+
     public void PhoneCode(Account account, string phone, string code, string kind) =>
         outbox.Sms(account.Id, kind, phone, Languages.In(account.PreferredLanguage, () => l["Sms.Code", site.Value.Name, code].Value));
 
@@ -46,7 +56,8 @@ public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResour
         {
             var s = site.Value;
             var greeting = l["Email.Greeting", profile.FirstName].Value;
-            var body = l[bodyKey, [.. extra.Prepend(s.Name)]].Value;
+            var arguments = extra.Select(a => a is LocalizedArgument k ? l[k.Key].Value : a);
+            var body = l[bodyKey, [.. arguments.Prepend(s.Name)]].Value;
             var button = l[buttonKey].Value;
             var footer = l["Email.Footer", s.Name, s.CareEmail].Value;
             var ignore = l["Email.IgnoreIfNotYou"].Value;
@@ -83,3 +94,6 @@ public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResour
         outbox.Email(account.Id, kind, content);
     }
 }
+
+/// <summary>A message argument that is itself a resource key, translated in the recipient's language.</summary>
+internal sealed record LocalizedArgument(string Key);

@@ -13,7 +13,11 @@ public static class SecurityHeaders
             context.Response.OnStarting(() =>
             {
                 var headers = context.Response.Headers;
-                headers.ContentSecurityPolicy = ContentSecurityPolicy;
+                // A page may only tighten the policy (a downloaded document is sandboxed), never loosen it.
+                if (!headers.ContainsKey("Content-Security-Policy"))
+                {
+                    headers.ContentSecurityPolicy = ContentSecurityPolicy;
+                }
                 headers.XContentTypeOptions = "nosniff";
                 headers.XFrameOptions = "DENY";
                 if (!headers.ContainsKey("Referrer-Policy"))

@@ -201,6 +201,7 @@ public static class DerbesServices
         services.AddSingleton<DocumentInspector>();
         services.AddDerbesDocumentStore(builder.Configuration);
         services.AddScoped<DocumentIntake>();
+        services.AddScoped<DocumentReview>();
 
         services.AddSingleton<OutboxSignal>();
         services.AddScoped<Outbox>();

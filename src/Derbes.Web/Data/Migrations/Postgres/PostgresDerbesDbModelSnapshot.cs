@@ -360,8 +360,20 @@ namespace Derbes.Web.Data.Migrations.Postgres
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<int?>("Rejection")
+                        .HasColumnType("integer");
+
                     b.Property<DateTimeOffset>("ReviewDueAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("ReviewedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("ReviewedBy")
+                        .HasColumnType("uuid");
+
+                    b.Property<byte[]>("SealedNote")
+                        .HasColumnType("bytea");
 
                     b.Property<byte[]>("SealedOriginalName")
                         .IsRequired()

@@ -351,8 +351,20 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("Rejection")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("ReviewDueAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ReviewedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("ReviewedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("SealedNote")
+                        .HasColumnType("BLOB");
 
                     b.Property<byte[]>("SealedOriginalName")
                         .IsRequired()
