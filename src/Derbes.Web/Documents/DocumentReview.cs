@@ -106,6 +106,14 @@ public sealed class DocumentReview(
         return ReviewOutcome.Done;
     }
 
+    // The font ships with the app: the Skia build without system dependencies has no fonts of its own.
+    private static readonly Lazy<SKTypeface> WatermarkTypeface = new(() =>
+    {
+        using var stream = typeof(DocumentReview).Assembly.GetManifestResourceStream("Derbes.Web.Documents.DejaVuSans-Bold.ttf")
+            ?? throw new InvalidOperationException("The watermark font is missing from the build.");
+        return SKTypeface.FromStream(stream) ?? throw new InvalidOperationException("The watermark font cannot be read.");
+    });
+
     /// <summary>
     /// An image with the reviewer's name and the time written across it, so a screenshot or photo of the screen
     /// says who looked. Returned as PNG.
@@ -120,7 +128,7 @@ public sealed class DocumentReview(
             canvas.DrawImage(picture, 0, 0, new SKSamplingOptions(SKFilterMode.Linear));
         }
         var size = Math.Max(14, Math.Min(bitmap.Width, bitmap.Height) / 14f);
-        using var font = new SKFont(SKTypeface.Default, size);
+        using var font = new SKFont(WatermarkTypeface.Value, size);
         using var paint = new SKPaint { Color = new SKColor(200, 0, 0, 90), IsAntialias = true };
         canvas.RotateDegrees(-30, bitmap.Width / 2f, bitmap.Height / 2f);
         for (var y = -bitmap.Height; y < bitmap.Height * 2; y += (int)(size * 4))
