@@ -13,8 +13,10 @@ namespace Derbes.Web.Security;
 /// in a proxy log cannot be replayed within its window. The key is the one Identity keeps for the
 /// authenticator; the last used step sits beside it.
 /// </summary>
-public sealed class StaffAuthenticator(DerbesDb db, TimeProvider clock)
+public sealed class StaffAuthenticator(DerbesDb db, PersonalDataVault vault, TimeProvider clock)
 {
+    private const string SealedPrefix = "sealed:";
+    private const string KeyField = "totp-key";
     public const string Provider = "[AspNetUserStore]";
     public const string KeyName = "AuthenticatorKey";
     private const string LastStepName = "AuthenticatorLastStep";
@@ -40,12 +42,19 @@ public sealed class StaffAuthenticator(DerbesDb db, TimeProvider clock)
         return code.Length == 6 && new Totp(Base32Encoding.ToBytes(key)).VerifyTotp(now.UtcDateTime, code, out step, VerificationWindow.RfcSpecifiedNetworkDelay);
     }
 
-    /// <summary>The key and its used step as Identity token rows, added with the caller's SaveChanges.</summary>
-    public static IEnumerable<IdentityUserToken<Guid>> Enrol(Guid accountId, string key, long step) =>
-    [
-        new IdentityUserToken<Guid> { UserId = accountId, LoginProvider = Provider, Name = KeyName, Value = key },
-        UsedStep(accountId, step),
-    ];
+    /// <summary>
+    /// The key, sealed with the member of staff's own data key (a copy of the database alone does not let anyone
+    /// compute their codes), and its used step, as Identity token rows added with the caller's SaveChanges.
+    /// </summary>
+    public static IEnumerable<IdentityUserToken<Guid>> Enrol(PersonalDataVault vault, Guid accountId, string key, long step)
+    {
+        ArgumentNullException.ThrowIfNull(vault);
+        return
+        [
+            new IdentityUserToken<Guid> { UserId = accountId, LoginProvider = Provider, Name = KeyName, Value = SealedPrefix + Convert.ToBase64String(vault.Seal(accountId, KeyField, key)) },
+            UsedStep(accountId, step),
+        ];
+    }
 
     /// <summary>The record of the step used at enrolment, so that code cannot sign in again.</summary>
     public static IdentityUserToken<Guid> UsedStep(Guid accountId, long step) =>
@@ -58,7 +67,11 @@ public sealed class StaffAuthenticator(DerbesDb db, TimeProvider clock)
         var tokens = await db.UserTokens
             .Where(t => t.UserId == account.Id && t.LoginProvider == Provider && (t.Name == KeyName || t.Name == LastStepName))
             .ToListAsync(cancellationToken);
-        var key = tokens.SingleOrDefault(t => t.Name == KeyName)?.Value;
+        var stored = tokens.SingleOrDefault(t => t.Name == KeyName)?.Value;
+        // Keys enrolled before sealing was introduced are read as they were stored.
+        var key = stored is not null && stored.StartsWith(SealedPrefix, StringComparison.Ordinal)
+            ? vault.OpenString(account.Id, KeyField, Convert.FromBase64String(stored[SealedPrefix.Length..]))
+            : stored;
         if (string.IsNullOrEmpty(key) || code.Length != 6)
         {
             return false;

@@ -5,6 +5,7 @@ using Derbes.Web.Customers;
 using Derbes.Web.Security;
 using Derbes.Web.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using OtpNet;
 
 namespace Derbes.Web.Tests.Account;
@@ -114,7 +115,13 @@ public sealed partial class StaffSetupTests : IClassFixture<StaffSetupTests.App>
         Assert.Equal(AccountKind.Staff, account.Kind);
         Assert.True(account.TwoFactorEnabled);
         Assert.Equal([StaffRoles.Administrator], roles);
-        Assert.Equal(setup.Administrator.TotpKey, storedKey);
+        // Sealed with the administrator's own data key; it opens to the key the page showed.
+        Assert.StartsWith("sealed:", storedKey, StringComparison.Ordinal);
+        Assert.DoesNotContain(setup.Administrator.TotpKey, storedKey!, StringComparison.Ordinal);
+        using var scope = _app.Services.CreateScope();
+        var opened = scope.ServiceProvider.GetRequiredService<PersonalDataVault>()
+            .OpenString(account.Id, "totp-key", Convert.FromBase64String(storedKey!["sealed:".Length..]));
+        Assert.Equal(setup.Administrator.TotpKey, opened);
         Assert.StartsWith("$argon2id$", account.PasswordHash, StringComparison.Ordinal);
 
         // The link works once: opened again it shows no form, and the old form posted again creates nobody.

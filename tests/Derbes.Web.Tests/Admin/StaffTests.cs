@@ -137,6 +137,11 @@ public sealed class StaffTests : IClassFixture<StaffTests.App>
         Assert.Equal("/admin", home.Url.AbsolutePath);
         Assert.Equal(HttpStatusCode.Forbidden, (await invitee.Client.GetAsync("/admin/staff")).StatusCode);
 
+        // The authenticator key is stored sealed: the database alone does not give anyone the codes.
+        var storedKey = await _app.WithDbAsync(db => db.UserTokens.Where(t => t.UserId == id && t.Name == StaffAuthenticator.KeyName).Select(t => t.Value).SingleAsync());
+        Assert.StartsWith("sealed:", storedKey, StringComparison.Ordinal);
+        Assert.DoesNotContain(key, storedKey!, StringComparison.Ordinal);
+
         var actions = await _app.WithDbAsync(db => db.AuditEntries.Where(e => e.Subject == id.ToString()).Select(e => e.Action).ToListAsync());
         Assert.Contains("staff.invited", actions);
         Assert.Contains("staff.invitation-accepted", actions);

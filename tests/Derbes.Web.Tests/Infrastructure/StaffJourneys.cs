@@ -46,7 +46,7 @@ public static class StaffJourneys
         var key = StaffAuthenticator.NewKey();
         // As at enrolment: the current step counts as used.
         var step = now.ToUnixTimeSeconds() / 30;
-        db.UserTokens.AddRange(StaffAuthenticator.Enrol(account.Id, key, step));
+        db.UserTokens.AddRange(StaffAuthenticator.Enrol(services.GetRequiredService<PersonalDataVault>(), account.Id, key, step));
         foreach (var role in roles)
         {
             var id = await db.Roles.Where(r => r.Name == role).Select(r => r.Id).SingleAsync();

@@ -137,7 +137,7 @@ public sealed class IndexModel(
         directory.Seal(account, new Profile(Input.FirstName.Trim(), Input.LastName.Trim(), email, null));
         account.PasswordHash = await hasher.HashAsync(Input.Password);
         db.Users.Add(account);
-        db.UserTokens.AddRange(StaffAuthenticator.Enrol(account.Id, key, step));
+        db.UserTokens.AddRange(StaffAuthenticator.Enrol(vault, account.Id, key, step));
         var role = await db.Roles.SingleAsync(r => r.Name == StaffRoles.Administrator, cancellationToken);
         db.UserRoles.Add(new IdentityUserRole<Guid> { UserId = account.Id, RoleId = role.Id });
         token.UsedAt = now;

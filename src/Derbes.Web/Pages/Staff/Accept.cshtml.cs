@@ -21,6 +21,7 @@ public sealed class AcceptModel(
     DerbesDb db,
     AccountTokens tokens,
     AccountDirectory directory,
+    PersonalDataVault vault,
     Argon2PasswordHasher hasher,
     PasswordRules rules,
     AuditTrail audit,
@@ -110,7 +111,7 @@ public sealed class AcceptModel(
         staff.ConfirmEmail(now);
         staff.TwoFactorEnabled = true;
         staff.SecurityStamp = Guid.NewGuid().ToString("N");
-        db.UserTokens.AddRange(StaffAuthenticator.Enrol(staff.Id, key, step));
+        db.UserTokens.AddRange(StaffAuthenticator.Enrol(vault, staff.Id, key, step));
         audit.Record("staff.invitation-accepted", staff.Id, actor: staff.Id.ToString());
         await db.SaveChangesAsync(cancellationToken);
         TempData["Notice"] = "Staff.Accepted";
