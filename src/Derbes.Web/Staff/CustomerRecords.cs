@@ -50,6 +50,9 @@ public sealed class CustomerRecords(
     IHttpContextAccessor http,
     IDataProtectionProvider protection,
     UserManager<Account> users,
+    AccountTokens tokens,
+    Messaging.AccountMessages messages,
+    Microsoft.Extensions.Options.IOptions<AccountOptions> options,
     TimeProvider clock)
 {
     public static readonly TimeSpan GrantLifetime = TimeSpan.FromMinutes(15);
@@ -185,6 +188,39 @@ public sealed class CustomerRecords(
         }
         account.Status = account.EmailConfirmed ? AccountStatus.Active : AccountStatus.Unconfirmed;
         audit.Record("customer.unblocked", customerId, outcome: Outcome(reason, reference));
+        await db.SaveChangesAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>
+    /// Sends the customer a password-reset link (staff never set or see a password). Not for a blocked customer:
+    /// blocking stops recovery too.
+    /// </summary>
+    public async Task<bool> SendResetAsync(Guid customerId, ViewReason reason, string reference, CancellationToken cancellationToken)
+    {
+        var account = await db.Users.SingleOrDefaultAsync(a => a.Id == customerId && a.Kind == AccountKind.Customer, cancellationToken);
+        if (account is null || account.Status == AccountStatus.Blocked || !account.EmailConfirmed)
+        {
+            return false;
+        }
+        var link = await tokens.IssueLinkAsync(account, TokenPurpose.ResetPasswordLink, options.Value.ResetLifetime, cancellationToken);
+        messages.PasswordResetLink(account, directory.Open(account), link);
+        audit.Record("customer.reset-sent", customerId, outcome: Outcome(reason, reference));
+        await db.SaveChangesAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>Sends a new confirmation link to a customer who has not confirmed their email yet.</summary>
+    public async Task<bool> ResendConfirmationAsync(Guid customerId, ViewReason reason, string reference, CancellationToken cancellationToken)
+    {
+        var account = await db.Users.SingleOrDefaultAsync(a => a.Id == customerId && a.Kind == AccountKind.Customer, cancellationToken);
+        if (account is null || account.EmailConfirmed || account.Status == AccountStatus.Blocked)
+        {
+            return false;
+        }
+        var link = await tokens.IssueLinkAsync(account, TokenPurpose.ConfirmEmail, options.Value.EmailConfirmationLifetime, cancellationToken);
+        messages.ConfirmEmail(account, directory.Open(account), link);
+        audit.Record("customer.confirmation-resent", customerId, outcome: Outcome(reason, reference));
         await db.SaveChangesAsync(cancellationToken);
         return true;
     }

@@ -153,6 +153,59 @@ public sealed class CustomerRecordTests : IClassFixture<CustomerRecordTests.App>
     }
 
     [Fact]
+    public async Task StaffSendAResetLinkOrANewConfirmationLinkButNeverSetAPassword()
+    {
+        var (customer, id, _) = await CustomerAsync();
+        var (_, browser) = await SignedInAsync(StaffRoles.Support);
+        using var _ = browser;
+        var record = await browser.SubmitAsync(await browser.GetAsync($"/admin/customers/{id}"), new Dictionary<string, string> { ["Reason"] = "SupportRequest", ["Reference"] = "TCK-9" });
+        Assert.Null(record.Document.QuerySelector("main input[type=password]"));
+        // Confirmed already: no confirmation button, a reset button.
+        Assert.Null(record.Document.QuerySelector("main form[action*='handler=confirm']"));
+        var sent = await browser.SubmitAsync(record, formSelector: "main form[action*='handler=reset']");
+        Assert.Contains(_app.Text("Customers.ResetSent"), sent.Text, StringComparison.Ordinal);
+        var mail = await _app.Mail.WaitForAsync(customer.Email, _app.Text("Email.Reset.Subject", "SMALL"));
+        using var customerBrowser = _app.NewBrowser();
+        var reset = await customerBrowser.GetAsync(new Uri(Mailbox.Link(mail, "/account/reset-password")).PathAndQuery);
+        Assert.NotNull(reset.Document.QuerySelector("main input[type=password]"));
+
+        // A customer who never confirmed gets a new confirmation link instead.
+        using var newcomerBrowser = _app.NewBrowser();
+        var newcomer = Journeys.Someone();
+        await Journeys.RegisterAsync(newcomerBrowser, newcomer);
+        await _app.Mail.WaitForAsync(newcomer.Email);
+        var index = _app.Service<BlindIndex>().Email(newcomer.Email);
+        var newcomerId = await _app.WithDbAsync(db => db.Users.Where(a => a.EmailIndex == index).Select(a => a.Id).SingleAsync());
+        var unconfirmed = await browser.SubmitAsync(await browser.GetAsync($"/admin/customers/{newcomerId}"), new Dictionary<string, string> { ["Reason"] = "SupportRequest", ["Reference"] = "TCK-10" });
+        Assert.Null(unconfirmed.Document.QuerySelector("main form[action*='handler=reset']"));
+        var resent = await browser.SubmitAsync(unconfirmed, formSelector: "main form[action*='handler=confirm']");
+        Assert.Contains(_app.Text("Customers.ConfirmationSent"), resent.Text, StringComparison.Ordinal);
+        // Two confirmation emails now; the newer link confirms (it voided the older one).
+        var subject = _app.Text("Email.Confirm.Subject", "SMALL");
+        List<MimeKit.MimeMessage> confirmations = [];
+        for (var i = 0; i < 100 && confirmations.Count < 2; i++)
+        {
+            confirmations = [.. _app.Mail.All(newcomer.Email).Where(m => (m.Subject ?? "").Contains(subject, StringComparison.Ordinal))];
+            await Task.Delay(100);
+        }
+        Assert.Equal(2, confirmations.Count);
+        var links = confirmations.Select(m => new Uri(Mailbox.Link(m, "/account/confirm-email")).PathAndQuery).Distinct().ToList();
+        Assert.Equal(2, links.Count);
+        var results = new List<string>();
+        foreach (var link in links)
+        {
+            using var b = _app.NewBrowser();
+            var page = await b.GetAsync(link);
+            results.Add(page.Document.QuerySelector("main form[method=post]") is null ? "void" : "valid");
+        }
+        Assert.Equal(1, results.Count(r => r == "valid"));
+
+        var actions = await _app.WithDbAsync(db => db.AuditEntries.Where(e => e.Action == "customer.reset-sent" || e.Action == "customer.confirmation-resent").Select(e => e.Action + "=" + e.Outcome).ToListAsync());
+        Assert.Contains("customer.reset-sent=SupportRequest:TCK-9", actions);
+        Assert.Contains("customer.confirmation-resent=SupportRequest:TCK-10", actions);
+    }
+
+    [Fact]
     public async Task MarkupInACustomersNameIsShownAsTextToStaff()
     {
         var (customer, id, _) = await CustomerAsync(Journeys.Someone() with { FirstName = "<img src=x onerror=alert(1)>", LastName = "'; DROP TABLE \"AspNetUsers\"; --" });

@@ -61,6 +61,28 @@ public sealed class RecordModel(CustomerRecords records, IStringLocalizer<Shared
 
     public Task<IActionResult> OnPostUnblockAsync(Guid id, CancellationToken cancellationToken) => SetBlockedAsync(id, false, "Customers.UnblockedNotice", cancellationToken);
 
+    public async Task<IActionResult> OnPostResetAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var granted = records.CheckGrant(id, Grant);
+        if (granted is null)
+        {
+            return RedirectToPage(new { id });
+        }
+        TempData["Notice"] = await records.SendResetAsync(id, granted.Value.Reason, granted.Value.Reference, cancellationToken) ? "Customers.ResetSent" : "Customers.NotSent";
+        return RedirectToPage(new { id, grant = Grant });
+    }
+
+    public async Task<IActionResult> OnPostConfirmAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var granted = records.CheckGrant(id, Grant);
+        if (granted is null)
+        {
+            return RedirectToPage(new { id });
+        }
+        TempData["Notice"] = await records.ResendConfirmationAsync(id, granted.Value.Reason, granted.Value.Reference, cancellationToken) ? "Customers.ConfirmationSent" : "Customers.NotSent";
+        return RedirectToPage(new { id, grant = Grant });
+    }
+
     private async Task<IActionResult> SetBlockedAsync(Guid id, bool blocked, string notice, CancellationToken cancellationToken)
     {
         // Acting on a record needs the same grant as reading it; the grant's reason is recorded with the act.
