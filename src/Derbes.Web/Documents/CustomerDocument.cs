@@ -31,6 +31,9 @@ public sealed class CustomerDocument
     public RejectionReason? Rejection { get; set; }
     /// <summary>The reviewer's words to the customer, sealed with the customer's key (they may name details of the document).</summary>
     public byte[]? SealedNote { get; set; }
+
+    /// <summary>When the file (and its original name) was destroyed at the end of its retention; the metadata and result remain.</summary>
+    public DateTimeOffset? PurgedAt { get; set; }
 }
 
 /// <summary>Why a document is refused; the customer is told in their language.</summary>

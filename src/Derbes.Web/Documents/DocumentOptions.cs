@@ -16,4 +16,10 @@ public sealed class DocumentOptions
 
     /// <summary>Largest accepted image area (width × height), in pixels.</summary>
     public long MaxImagePixels { get; set; } = 50_000_000;
+
+    /// <summary>How long a verified document's file is kept after verification (Art. 7 p.9); the result stays.</summary>
+    public TimeSpan VerifiedRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How often the retention job looks for files past their time.</summary>
+    public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromHours(1);
 }

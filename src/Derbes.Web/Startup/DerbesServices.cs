@@ -202,6 +202,8 @@ public static class DerbesServices
         services.AddDerbesDocumentStore(builder.Configuration);
         services.AddScoped<DocumentIntake>();
         services.AddScoped<DocumentReview>();
+        services.AddSingleton<DocumentRetention>();
+        services.AddHostedService(sp => sp.GetRequiredService<DocumentRetention>());
 
         services.AddSingleton<OutboxSignal>();
         services.AddScoped<Outbox>();

@@ -360,6 +360,9 @@ namespace Derbes.Web.Data.Migrations.Postgres
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<DateTimeOffset?>("PurgedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<int?>("Rejection")
                         .HasColumnType("integer");
 

@@ -351,6 +351,9 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("PurgedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int?>("Rejection")
                         .HasColumnType("INTEGER");
 

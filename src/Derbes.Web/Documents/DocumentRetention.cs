@@ -1,0 +1,89 @@
+using Derbes.Web.Audit;
+using Derbes.Web.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Derbes.Web.Documents;
+
+/// <summary>
+/// Destroys verified documents' files once their retention has passed (Art. 7 p.9: kept no longer than the
+/// purpose needs). The record stays, with its verification result and the time of destruction, and each
+/// destruction is an audit entry.
+/// </summary>
+public sealed partial class DocumentRetention(
+    IServiceScopeFactory scopes,
+    IOptions<DocumentOptions> options,
+    TimeProvider clock,
+    ILogger<DocumentRetention> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                while (await PurgeDueAsync(stoppingToken) > 0)
+                {
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogPurgeFailed(logger, ex);
+            }
+            try
+            {
+                await Task.Delay(options.Value.PurgeInterval, clock, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Destroys one batch of files past their time; returns how many.</summary>
+    public async Task<int> PurgeDueAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<DerbesDb>();
+        var store = scope.ServiceProvider.GetRequiredService<IDocumentStore>();
+        var audit = scope.ServiceProvider.GetRequiredService<AuditTrail>();
+        var now = clock.GetUtcNow();
+        var before = now - options.Value.VerifiedRetention;
+        var due = await db.Documents.AsNoTracking()
+            .Where(d => d.Status == DocumentStatus.Verified && d.PurgedAt == null && d.ReviewedAt != null && d.ReviewedAt <= before)
+            .OrderBy(d => d.ReviewedAt)
+            .Select(d => new { d.Id, d.AccountId, d.StorageName })
+            .Take(100)
+            .ToListAsync(cancellationToken);
+        var purged = 0;
+        foreach (var document in due)
+        {
+            // Claimed first, so two runs (or two instances) never destroy and record the same file twice.
+            var claimed = await db.Documents
+                .Where(d => d.Id == document.Id && d.PurgedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.PurgedAt, now).SetProperty(d => d.SealedOriginalName, Array.Empty<byte>()), cancellationToken);
+            if (claimed == 0)
+            {
+                continue;
+            }
+            try
+            {
+                await store.DeleteAsync(document.StorageName, cancellationToken);
+            }
+            catch
+            {
+                // The file is still there: give the claim back so the next run tries again.
+                await db.Documents.Where(d => d.Id == document.Id).ExecuteUpdateAsync(s => s.SetProperty(d => d.PurgedAt, (DateTimeOffset?)null), CancellationToken.None);
+                throw;
+            }
+            audit.Record("document.purged", document.AccountId, outcome: "document:" + document.Id.ToString("N")[..12], actor: "system");
+            await db.SaveChangesAsync(cancellationToken);
+            purged++;
+        }
+        return purged;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Document retention run failed")]
+    private static partial void LogPurgeFailed(ILogger logger, Exception ex);
+}
