@@ -48,6 +48,36 @@ public sealed class Account : IdentityUser<Guid>
 
     public bool CanSignIn => Status == AccountStatus.Active && EmailConfirmed;
 
+    /// <summary>
+    /// A member of staff as an invitation creates them: no password, no authenticator, not yet able to sign in,
+    /// with a staff number (9 and nine digits) where customers have their customer number.
+    /// </summary>
+    public static Account NewStaff(DateTimeOffset now, string language)
+    {
+        var number = "9" + System.Security.Cryptography.RandomNumberGenerator.GetInt32(100_000_000, 999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new Account
+        {
+            Id = Guid.NewGuid(),
+            Kind = AccountKind.Staff,
+            Status = AccountStatus.Invited,
+            PreferredLanguage = language,
+            CreatedAt = now,
+            LockoutEnabled = true,
+            SecurityStamp = Guid.NewGuid().ToString("N"),
+            ConcurrencyStamp = Guid.NewGuid().ToString(),
+            UserName = number,
+            NormalizedUserName = number,
+        };
+    }
+
+    /// <summary>The staff member has a password and an enrolled authenticator: they may now sign in (two steps).</summary>
+    public void ActivateStaff(DateTimeOffset at)
+    {
+        Status = AccountStatus.Active;
+        ConfirmEmail(at);
+        TwoFactorEnabled = true;
+    }
+
     public void ConfirmEmail(DateTimeOffset at)
     {
         EmailConfirmed = true;

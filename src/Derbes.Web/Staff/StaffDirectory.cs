@@ -69,19 +69,7 @@ public sealed class StaffDirectory(
             return (StaffChange.EmailTaken, Guid.Empty);
         }
         var now = clock.GetUtcNow();
-        var account = new Account
-        {
-            Id = Guid.NewGuid(),
-            Kind = AccountKind.Staff,
-            Status = AccountStatus.Invited,
-            PreferredLanguage = language,
-            CreatedAt = now,
-            LockoutEnabled = true,
-            SecurityStamp = Guid.NewGuid().ToString("N"),
-            ConcurrencyStamp = Guid.NewGuid().ToString(),
-            UserName = "9" + System.Security.Cryptography.RandomNumberGenerator.GetInt32(100_000_000, 999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-        account.NormalizedUserName = account.UserName;
+        var account = Account.NewStaff(now, language);
         vault.CreateKey(account.Id);
         var profile = new Profile(firstName, lastName, email, null);
         directory.Seal(account, profile);
@@ -119,7 +107,7 @@ public sealed class StaffDirectory(
         var links = await db.UserRoles.Where(r => r.UserId == id).ToListAsync(cancellationToken);
         db.UserRoles.RemoveRange(links);
         await AddRolesAsync(id, wanted, cancellationToken);
-        audit.Record("staff.roles-changed", id, outcome: Truncated(string.Join(",", current.Roles) + ">" + string.Join(",", wanted)));
+        audit.Record("staff.roles-changed", id, outcome: string.Join(",", current.Roles) + ">" + string.Join(",", wanted));
         await db.SaveChangesAsync(cancellationToken);
         return StaffChange.Done;
     }
@@ -201,6 +189,4 @@ public sealed class StaffDirectory(
     /// <summary>Only the known roles, each once, in a fixed order; anything else a form sends is dropped.</summary>
     private static List<string> Valid(IEnumerable<string> roles) =>
         [.. StaffRoles.All.Where(r => roles.Contains(r, StringComparer.Ordinal)).OrderBy(r => r, StringComparer.Ordinal)];
-
-    private static string Truncated(string value) => value.Length <= 64 ? value : value[..64];
 }

@@ -24,21 +24,9 @@ public static class StaffJourneys
         var db = services.GetRequiredService<DerbesDb>();
         var now = app.Clock.GetUtcNow();
         var email = $"staff.{Guid.NewGuid():N}@small.example.kz";
-        var account = new Derbes.Web.Customers.Account
-        {
-            Id = Guid.NewGuid(),
-            Kind = AccountKind.Staff,
-            Status = AccountStatus.Active,
-            CreatedAt = now,
-            ConfirmedAt = now,
-            EmailConfirmed = true,
-            TwoFactorEnabled = true,
-            LockoutEnabled = true,
-            SecurityStamp = Guid.NewGuid().ToString("N"),
-            ConcurrencyStamp = Guid.NewGuid().ToString(),
-            UserName = "8" + Random.Shared.Next(100_000_000, 999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-        account.NormalizedUserName = account.UserName;
+        // As an accepted invitation leaves them.
+        var account = Derbes.Web.Customers.Account.NewStaff(now, "kk");
+        account.ActivateStaff(now);
         services.GetRequiredService<PersonalDataVault>().CreateKey(account.Id);
         services.GetRequiredService<AccountDirectory>().Seal(account, new Profile("Әсем", "Жұмабаева", email, null));
         account.PasswordHash = await services.GetRequiredService<Argon2PasswordHasher>().HashAsync(Password);

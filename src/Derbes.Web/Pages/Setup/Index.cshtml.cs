@@ -117,22 +117,8 @@ public sealed class IndexModel(
         }
 
         var now = clock.GetUtcNow();
-        var account = new Derbes.Web.Customers.Account
-        {
-            Id = Guid.NewGuid(),
-            Kind = AccountKind.Staff,
-            Status = AccountStatus.Active,
-            PreferredLanguage = Localization.Languages.Current,
-            CreatedAt = now,
-            ConfirmedAt = now,
-            EmailConfirmed = true,
-            TwoFactorEnabled = true,
-            LockoutEnabled = true,
-            SecurityStamp = Guid.NewGuid().ToString("N"),
-            ConcurrencyStamp = Guid.NewGuid().ToString(),
-            UserName = "9" + System.Security.Cryptography.RandomNumberGenerator.GetInt32(100_000_000, 999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-        account.NormalizedUserName = account.UserName;
+        var account = Derbes.Web.Customers.Account.NewStaff(now, Localization.Languages.Current);
+        account.ActivateStaff(now);
         vault.CreateKey(account.Id);
         directory.Seal(account, new Profile(Input.FirstName.Trim(), Input.LastName.Trim(), email, null));
         account.PasswordHash = await hasher.HashAsync(Input.Password);

@@ -107,9 +107,7 @@ public sealed class AcceptModel(
         await tokens.RedeemLinkAsync(Token, TokenPurpose.StaffInvitation, consume: true, cancellationToken);
         var staff = account!;
         staff.PasswordHash = await hasher.HashAsync(Input.Password);
-        staff.Status = AccountStatus.Active;
-        staff.ConfirmEmail(now);
-        staff.TwoFactorEnabled = true;
+        staff.ActivateStaff(now);
         staff.SecurityStamp = Guid.NewGuid().ToString("N");
         db.UserTokens.AddRange(StaffAuthenticator.Enrol(vault, staff.Id, key, step));
         audit.Record("staff.invitation-accepted", staff.Id, actor: staff.Id.ToString());

@@ -57,45 +57,35 @@ public sealed class RecordModel(CustomerRecords records, IStringLocalizer<Shared
         return grant is null ? NotFound() : RedirectToPage(new { id, grant });
     }
 
-    public Task<IActionResult> OnPostBlockAsync(Guid id, CancellationToken cancellationToken) => SetBlockedAsync(id, true, "Customers.BlockedNotice", cancellationToken);
+    public Task<IActionResult> OnPostBlockAsync(Guid id, CancellationToken cancellationToken) =>
+        ActAsync(id, g => records.SetBlockedAsync(id, true, g.Reason, g.Reference, cancellationToken), "Customers.BlockedNotice", refused: null);
 
-    public Task<IActionResult> OnPostUnblockAsync(Guid id, CancellationToken cancellationToken) => SetBlockedAsync(id, false, "Customers.UnblockedNotice", cancellationToken);
+    public Task<IActionResult> OnPostUnblockAsync(Guid id, CancellationToken cancellationToken) =>
+        ActAsync(id, g => records.SetBlockedAsync(id, false, g.Reason, g.Reference, cancellationToken), "Customers.UnblockedNotice", refused: null);
 
-    public async Task<IActionResult> OnPostResetAsync(Guid id, CancellationToken cancellationToken)
+    public Task<IActionResult> OnPostResetAsync(Guid id, CancellationToken cancellationToken) =>
+        ActAsync(id, g => records.SendResetAsync(id, g.Reason, g.Reference, cancellationToken), "Customers.ResetSent", "Customers.NotSent");
+
+    public Task<IActionResult> OnPostConfirmAsync(Guid id, CancellationToken cancellationToken) =>
+        ActAsync(id, g => records.ResendConfirmationAsync(id, g.Reason, g.Reference, cancellationToken), "Customers.ConfirmationSent", "Customers.NotSent");
+
+    /// <summary>
+    /// Acting on a record needs the same grant as reading it; the grant's reason is recorded with the act.
+    /// Without one, the reason form comes back. A refused act is a notice, or 404 when <paramref name="refused"/> is null.
+    /// </summary>
+    private async Task<IActionResult> ActAsync(Guid id, Func<(ViewReason Reason, string Reference), Task<bool>> act, string done, string? refused)
     {
         var granted = records.CheckGrant(id, Grant);
         if (granted is null)
         {
             return RedirectToPage(new { id });
         }
-        TempData["Notice"] = await records.SendResetAsync(id, granted.Value.Reason, granted.Value.Reference, cancellationToken) ? "Customers.ResetSent" : "Customers.NotSent";
-        return RedirectToPage(new { id, grant = Grant });
-    }
-
-    public async Task<IActionResult> OnPostConfirmAsync(Guid id, CancellationToken cancellationToken)
-    {
-        var granted = records.CheckGrant(id, Grant);
-        if (granted is null)
-        {
-            return RedirectToPage(new { id });
-        }
-        TempData["Notice"] = await records.ResendConfirmationAsync(id, granted.Value.Reason, granted.Value.Reference, cancellationToken) ? "Customers.ConfirmationSent" : "Customers.NotSent";
-        return RedirectToPage(new { id, grant = Grant });
-    }
-
-    private async Task<IActionResult> SetBlockedAsync(Guid id, bool blocked, string notice, CancellationToken cancellationToken)
-    {
-        // Acting on a record needs the same grant as reading it; the grant's reason is recorded with the act.
-        var granted = records.CheckGrant(id, Grant);
-        if (granted is null)
-        {
-            return RedirectToPage(new { id });
-        }
-        if (!await records.SetBlockedAsync(id, blocked, granted.Value.Reason, granted.Value.Reference, cancellationToken))
+        var ok = await act(granted.Value);
+        if (!ok && refused is null)
         {
             return NotFound();
         }
-        TempData["Notice"] = notice;
+        TempData["Notice"] = ok ? done : refused;
         return RedirectToPage(new { id, grant = Grant });
     }
 }
