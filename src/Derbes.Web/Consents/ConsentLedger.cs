@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Derbes.Web.Data;
+using Microsoft.EntityFrameworkCore;
 
 namespace Derbes.Web.Consents;
 
@@ -35,5 +36,30 @@ public sealed class ConsentLedger(DerbesDb db, IHttpContextAccessor http, TimePr
         };
         db.ConsentRecords.Add(record);
         return record;
+    }
+
+    /// <summary>
+    /// Of the given accounts, those whose latest record for <paramref name="purpose"/> is a grant: a consent is
+    /// active until it is withdrawn, and the ledger's order (its ids) says which came last.
+    /// </summary>
+    public async Task<HashSet<Guid>> WhoHaveAgreedAsync(IReadOnlyCollection<Guid> accounts, ConsentPurpose purpose, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(accounts);
+        var latest = new Dictionary<Guid, (long Id, bool Granted)>();
+        foreach (var chunk in accounts.Distinct().Chunk(1000))
+        {
+            var records = await db.ConsentRecords.AsNoTracking()
+                .Where(c => c.Purpose == purpose && chunk.Contains(c.AccountId))
+                .Select(c => new { c.Id, c.AccountId, c.Granted })
+                .ToListAsync(cancellationToken);
+            foreach (var r in records)
+            {
+                if (!latest.TryGetValue(r.AccountId, out var seen) || r.Id > seen.Id)
+                {
+                    latest[r.AccountId] = (r.Id, r.Granted);
+                }
+            }
+        }
+        return [.. latest.Where(p => p.Value.Granted).Select(p => p.Key)];
     }
 }

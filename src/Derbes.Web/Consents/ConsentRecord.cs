@@ -14,6 +14,8 @@ public enum ConsentPurpose
     AdvertisingEmail = 2,
     /// <summary>Advertising, information and surveys by SMS (2.2.4).</summary>
     AdvertisingSms = 3,
+    /// <summary>Transfer to third parties (policy 3.5.1; Art. 7 p.6 asks for it separately).</summary>
+    ThirdPartyTransfer = 4,
 }
 
 /// <summary>

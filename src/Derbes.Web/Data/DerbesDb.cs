@@ -1,6 +1,7 @@
 using Derbes.Web.Audit;
 using Derbes.Web.Consents;
 using Derbes.Web.Customers;
+using Derbes.Web.Disclosures;
 using Derbes.Web.Documents;
 using Derbes.Web.Messaging;
 using Derbes.Web.Privacy;
@@ -31,6 +32,8 @@ public abstract class DerbesDb(DbContextOptions options)
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<RateCounter> RateCounters => Set<RateCounter>();
+    public DbSet<Disclosure> Disclosures => Set<Disclosure>();
+    public DbSet<DisclosureSubject> DisclosureSubjects => Set<DisclosureSubject>();
 
     // One writer links chained records at a time in this process; a provider with several instances adds
     // its own cross-process lock in LockChainsAsync.
@@ -266,6 +269,23 @@ public abstract class DerbesDb(DbContextOptions options)
             c.HasKey(x => x.Key);
             c.Property(x => x.Key).HasMaxLength(96);
             c.HasIndex(x => x.WindowStart);
+        });
+
+        builder.Entity<Disclosure>(d =>
+        {
+            d.Ignore(x => x.Number);
+            d.Ignore(x => x.IsStateBody);
+            d.HasIndex(x => x.DisclosedOn);
+            d.Property(x => x.RecipientName).HasMaxLength(200);
+            d.Property(x => x.RequestNumber).HasMaxLength(64);
+            d.Property(x => x.LegalArticle).HasMaxLength(200);
+            d.Property(x => x.Purpose).HasMaxLength(500);
+        });
+        builder.Entity<DisclosureSubject>(s =>
+        {
+            s.HasKey(x => new { x.DisclosureId, x.AccountId });
+            s.HasIndex(x => x.AccountId);
+            s.HasOne<Disclosure>().WithMany().HasForeignKey(x => x.DisclosureId);
         });
 
         builder.Entity<OutboxMessage>(m =>

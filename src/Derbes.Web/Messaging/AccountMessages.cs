@@ -47,6 +47,21 @@ public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResour
             site.Value.Link("/cabinet"), "Email.DocumentsReceived.Button",
             new LocalizedArgument("RejectionReason." + reason), note ?? "—");
 
+    /// <summary>
+    /// Tells the customer that their data went to a third party (Art. 19): what, to whom, when and on which basis,
+    /// all in their language; the full entry is in their cabinet.
+    /// </summary>
+    public void DataDisclosed(Account account, Profile profile, Disclosures.Disclosure disclosure)
+    {
+        ArgumentNullException.ThrowIfNull(disclosure);
+        Email(account, profile, "data-disclosed", "Email.DataDisclosed.Subject", "Email.DataDisclosed.Body",
+            site.Value.Link("/cabinet"), "Email.DocumentsReceived.Button",
+            new LocalizedList([.. Disclosures.Disclosure.Each(disclosure.Categories).Select(c => "DataCategory." + c)]),
+            disclosure.RecipientName,
+            disclosure.DisclosedOn.ToString("dd.MM.yyyy", System.Globalization.CultureInfo.InvariantCulture),
+            new LocalizedArgument("DisclosureBasis." + disclosure.Basis));
+    }
+
     public void PhoneCode(Account account, string phone, string code, string kind) =>
         outbox.Sms(account.Id, kind, phone, Languages.In(account.PreferredLanguage, () => l["Sms.Code", site.Value.Name, code].Value));
 
@@ -56,7 +71,12 @@ public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResour
         {
             var s = site.Value;
             var greeting = l["Email.Greeting", profile.FirstName].Value;
-            var arguments = extra.Select(a => a is LocalizedArgument k ? l[k.Key].Value : a);
+            var arguments = extra.Select(a => a switch
+            {
+                LocalizedArgument k => l[k.Key].Value,
+                LocalizedList list => string.Join(", ", list.Keys.Select(key => l[key].Value)),
+                _ => a,
+            });
             var body = l[bodyKey, [.. arguments.Prepend(s.Name)]].Value;
             var button = l[buttonKey].Value;
             var footer = l["Email.Footer", s.Name, s.CareEmail].Value;
@@ -97,3 +117,6 @@ public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResour
 
 /// <summary>A message argument that is itself a resource key, translated in the recipient's language.</summary>
 internal sealed record LocalizedArgument(string Key);
+
+/// <summary>Several resource keys, translated in the recipient's language and joined with commas.</summary>
+internal sealed record LocalizedList(IReadOnlyList<string> Keys);

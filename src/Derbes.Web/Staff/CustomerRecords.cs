@@ -35,6 +35,7 @@ public sealed record CustomerRecord(
     IReadOnlyList<CustomerDocument> Documents,
     IReadOnlyList<ConsentRecord> Consents,
     IReadOnlyList<UserSession> Sessions,
+    IReadOnlyList<Disclosures.Disclosure> Disclosures,
     IReadOnlyList<AuditEntry> History);
 
 /// <summary>
@@ -156,6 +157,7 @@ public sealed class CustomerRecords(
             await db.Documents.AsNoTracking().Where(d => d.AccountId == customerId).OrderBy(d => d.UploadedAt).ToListAsync(cancellationToken),
             await db.ConsentRecords.AsNoTracking().Where(c => c.AccountId == customerId).OrderBy(c => c.Id).ToListAsync(cancellationToken),
             await db.Sessions.AsNoTracking().Where(s => s.AccountId == customerId).OrderByDescending(s => s.CreatedAt).Take(20).ToListAsync(cancellationToken),
+            await db.Disclosures.AsNoTracking().Where(d => db.DisclosureSubjects.Any(s => s.DisclosureId == d.Id && s.AccountId == customerId)).OrderByDescending(d => d.Id).ToListAsync(cancellationToken),
             await db.AuditEntries.AsNoTracking().Where(e => e.Subject == subject).OrderByDescending(e => e.Id).Take(50).ToListAsync(cancellationToken));
     }
 

@@ -196,6 +196,7 @@ public static class DerbesServices
         services.AddSingleton<OperatorConsole>();
         services.AddScoped<Derbes.Web.Staff.StaffDirectory>();
         services.AddScoped<Derbes.Web.Staff.CustomerRecords>();
+        services.AddScoped<Disclosures.DisclosureRegister>();
 
         services.AddSingleton<IMalwareScanner, SignatureMalwareScanner>();
         services.AddSingleton<DocumentInspector>();

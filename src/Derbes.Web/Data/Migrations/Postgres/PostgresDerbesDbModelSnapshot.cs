@@ -346,6 +346,96 @@ namespace Derbes.Web.Data.Migrations.Postgres
                     b.ToTable("Sessions");
                 });
 
+            modelBuilder.Entity("Derbes.Web.Disclosures.Disclosure", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<Guid>("ApprovedBy")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Basis")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Categories")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Channel")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("Confidential")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTimeOffset?>("ConfidentialityLiftedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("ConfidentialityLiftedBy")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("CustomerCount")
+                        .HasColumnType("integer");
+
+                    b.Property<DateOnly>("DisclosedOn")
+                        .HasColumnType("date");
+
+                    b.Property<string>("LegalArticle")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<int>("RecipientKind")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("RecipientName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset>("RecordedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("RecordedBy")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateOnly?>("RequestDate")
+                        .HasColumnType("date");
+
+                    b.Property<string>("RequestNumber")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DisclosedOn");
+
+                    b.ToTable("Disclosures");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Disclosures.DisclosureSubject", b =>
+                {
+                    b.Property<long>("DisclosureId")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("AccountId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("NotifiedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("DisclosureId", "AccountId");
+
+                    b.HasIndex("AccountId");
+
+                    b.ToTable("DisclosureSubjects");
+                });
+
             modelBuilder.Entity("Derbes.Web.Documents.CustomerDocument", b =>
                 {
                     b.Property<Guid>("Id")
@@ -703,6 +793,15 @@ namespace Derbes.Web.Data.Migrations.Postgres
                     b.HasKey("UserId", "LoginProvider", "Name");
 
                     b.ToTable("AspNetUserTokens", (string)null);
+                });
+
+            modelBuilder.Entity("Derbes.Web.Disclosures.DisclosureSubject", b =>
+                {
+                    b.HasOne("Derbes.Web.Disclosures.Disclosure", null)
+                        .WithMany()
+                        .HasForeignKey("DisclosureId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Derbes.Web.Privacy.PolicyText", b =>

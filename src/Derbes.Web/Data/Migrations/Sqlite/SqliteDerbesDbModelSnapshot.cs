@@ -337,6 +337,94 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                     b.ToTable("Sessions");
                 });
 
+            modelBuilder.Entity("Derbes.Web.Disclosures.Disclosure", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ApprovedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Basis")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Categories")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Channel")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Confidential")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ConfidentialityLiftedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("ConfidentialityLiftedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("CustomerCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateOnly>("DisclosedOn")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LegalArticle")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("RecipientKind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RecipientName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RecordedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("RecordedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly?>("RequestDate")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RequestNumber")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DisclosedOn");
+
+                    b.ToTable("Disclosures");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Disclosures.DisclosureSubject", b =>
+                {
+                    b.Property<long>("DisclosureId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("AccountId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("NotifiedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("DisclosureId", "AccountId");
+
+                    b.HasIndex("AccountId");
+
+                    b.ToTable("DisclosureSubjects");
+                });
+
             modelBuilder.Entity("Derbes.Web.Documents.CustomerDocument", b =>
                 {
                     b.Property<Guid>("Id")
@@ -686,6 +774,15 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                     b.HasKey("UserId", "LoginProvider", "Name");
 
                     b.ToTable("AspNetUserTokens", (string)null);
+                });
+
+            modelBuilder.Entity("Derbes.Web.Disclosures.DisclosureSubject", b =>
+                {
+                    b.HasOne("Derbes.Web.Disclosures.Disclosure", null)
+                        .WithMany()
+                        .HasForeignKey("DisclosureId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Derbes.Web.Privacy.PolicyText", b =>
