@@ -86,6 +86,7 @@ public sealed class StaffDirectory(
     public async Task<StaffChange> SetRolesAsync(Guid id, IReadOnlyCollection<string> roles, CancellationToken cancellationToken)
     {
         var wanted = Valid(roles);
+        await using var transaction = await SerialiseAdministratorChangesAsync(cancellationToken);
         var current = await FindAsync(id, cancellationToken);
         if (current is null)
         {
@@ -109,12 +110,14 @@ public sealed class StaffDirectory(
         await AddRolesAsync(id, wanted, cancellationToken);
         audit.Record("staff.roles-changed", id, outcome: string.Join(",", current.Roles) + ">" + string.Join(",", wanted));
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return StaffChange.Done;
     }
 
     /// <summary>Deactivates (every session ends at once) or reactivates a staff member.</summary>
     public async Task<StaffChange> SetActiveAsync(Guid id, bool active, CancellationToken cancellationToken)
     {
+        await using var transaction = await SerialiseAdministratorChangesAsync(cancellationToken);
         var account = await db.Users.SingleOrDefaultAsync(a => a.Id == id && a.Kind == AccountKind.Staff, cancellationToken);
         if (account is null)
         {
@@ -130,6 +133,7 @@ public sealed class StaffDirectory(
             account.Status = account.EmailConfirmed ? AccountStatus.Active : AccountStatus.Invited;
             audit.Record("staff.reactivated", id);
             await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
             return StaffChange.Done;
         }
         if (account.Status == AccountStatus.Blocked)
@@ -154,7 +158,23 @@ public sealed class StaffDirectory(
         audit.Record("staff.deactivated", id);
         // A new stamp refuses every cookie the person holds, on every instance, at the next request.
         await users.UpdateSecurityStampAsync(account);
+        await transaction.CommitAsync(cancellationToken);
         return StaffChange.Done;
+    }
+
+    /// <summary>
+    /// Opens the transaction for a change that could leave the site without an Administrator, and makes it wait
+    /// for any other such change first: its first statement writes the Administrator role's row, which holds a
+    /// row lock on PostgreSQL (on every instance) and the write lock on SQLite until commit. Everything the change
+    /// then reads (who is still an Administrator) is what the previous change committed, so two Administrators
+    /// removing each other at the same moment cannot both succeed.
+    /// </summary>
+    private async Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction> SerialiseAdministratorChangesAsync(CancellationToken cancellationToken)
+    {
+        var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.Roles.Where(r => r.Name == StaffRoles.Administrator)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.ConcurrencyStamp, Guid.NewGuid().ToString()), cancellationToken);
+        return transaction;
     }
 
     private async Task<int> OtherActiveAdministratorsAsync(Guid except, CancellationToken cancellationToken)

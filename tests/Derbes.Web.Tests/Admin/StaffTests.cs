@@ -1,9 +1,11 @@
 using System.Net;
 using Derbes.Web.Security;
+using Derbes.Web.Staff;
 using Derbes.Web.Tests.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using OtpNet;
 
 namespace Derbes.Web.Tests.Admin;
@@ -213,6 +215,38 @@ public sealed class StaffTests : IClassFixture<StaffTests.App>
         Assert.Contains(app.Text("Staff.RolesSaved"), stepDown.Text, StringComparison.Ordinal);
         app.Clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(HttpStatusCode.Forbidden, (await browser.Client.GetAsync("/admin/staff")).StatusCode);
+    }
+
+    [Fact]
+    public async Task TwoAdministratorsRemovingEachOtherAtTheSameMomentLeaveOne()
+    {
+        using var app = new DerbesApp();
+        var survivor = (await StaffJourneys.CreateAsync(app, StaffRoles.Administrator)).Id;
+        for (var round = 0; round < 8; round++)
+        {
+            var other = (await StaffJourneys.CreateAsync(app, StaffRoles.Administrator)).Id;
+            // Each takes away the other's role (or, every other round, deactivates them), both at once.
+            async Task<StaffChange> RemoveAsync(Guid who)
+            {
+                await using var scope = app.Services.CreateAsyncScope();
+                var staff = scope.ServiceProvider.GetRequiredService<StaffDirectory>();
+                await Task.Yield();
+                return round % 2 == 0
+                    ? await staff.SetRolesAsync(who, [StaffRoles.Support], CancellationToken.None)
+                    : await staff.SetActiveAsync(who, false, CancellationToken.None);
+            }
+            var results = await Task.WhenAll(Task.Run(() => RemoveAsync(other)), Task.Run(() => RemoveAsync(survivor)));
+            Assert.Contains(StaffChange.LastAdministrator, results);
+            Assert.Contains(StaffChange.Done, results);
+            var admins = await app.WithDbAsync(db => (
+                from ur in db.UserRoles
+                join r in db.Roles on ur.RoleId equals r.Id
+                join a in db.Users on ur.UserId equals a.Id
+                where r.Name == StaffRoles.Administrator && a.Status == Derbes.Web.Customers.AccountStatus.Active
+                select a.Id).ToListAsync());
+            Assert.Single(admins);
+            survivor = admins[0];
+        }
     }
 
     [Fact]
