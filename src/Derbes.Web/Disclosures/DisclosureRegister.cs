@@ -67,6 +67,7 @@ public sealed class DisclosureRegister(
     BlindIndex index,
     AccountMessages messages,
     AuditTrail audit,
+    Staff.StaffNames staffNames,
     TimeProvider clock)
 {
     public const int PageSize = 200;
@@ -288,10 +289,10 @@ public sealed class DisclosureRegister(
     /// The register as CSV for the authorized body (one row per disclosure, oldest first), with the staff who
     /// recorded and approved each by name. Cells a spreadsheet would run as formulas are disarmed.
     /// </summary>
-    public async Task<byte[]> ExportAsync(DisclosureFilter filter, IReadOnlyDictionary<Guid, string> staffNames, CancellationToken cancellationToken)
+    public async Task<byte[]> ExportAsync(DisclosureFilter filter, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(staffNames);
         var rows = await Filtered(filter).OrderBy(d => d.Id).ToListAsync(cancellationToken);
+        var names = await staffNames.ForAsync(rows.SelectMany(d => new[] { d.ApprovedBy, d.RecordedBy }), cancellationToken);
         audit.Record("disclosure.exported", "-", outcome: "rows:" + rows.Count.ToString(CultureInfo.InvariantCulture));
         await db.SaveChangesAsync(cancellationToken);
         var csv = new StringBuilder("number,disclosed_on,recorded_at_utc,recipient_kind,recipient,basis_clause,basis,request_number,request_date,legal_article,purpose,data_categories,channel,customers,confidential,approved_by,recorded_by\r\n");
@@ -313,8 +314,8 @@ public sealed class DisclosureRegister(
                 d.Channel.ToString(),
                 d.CustomerCount.ToString(CultureInfo.InvariantCulture),
                 d.Confidential ? "yes" : "no",
-                Csv.Cell(staffNames.GetValueOrDefault(d.ApprovedBy, d.ApprovedBy.ToString())),
-                Csv.Cell(staffNames.GetValueOrDefault(d.RecordedBy, d.RecordedBy.ToString()))]).Append("\r\n");
+                Csv.Cell(names.GetValueOrDefault(d.ApprovedBy.ToString(), d.ApprovedBy.ToString())),
+                Csv.Cell(names.GetValueOrDefault(d.RecordedBy.ToString(), d.RecordedBy.ToString()))]).Append("\r\n");
         }
         return Csv.Bytes(csv);
     }

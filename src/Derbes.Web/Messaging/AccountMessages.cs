@@ -62,6 +62,11 @@ public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResour
             new LocalizedArgument("DisclosureBasis." + disclosure.Basis));
     }
 
+    /// <summary>Tells the customer their data was corrected on their request, quoting its number.</summary>
+    public void DataCorrected(Account account, Profile profile, string request) =>
+        Email(account, profile, "data-corrected", "Email.DataCorrected.Subject", "Email.DataCorrected.Body",
+            site.Value.Link("/cabinet"), "Email.DocumentsReceived.Button", request);
+
     public void PhoneCode(Account account, string phone, string code, string kind) =>
         outbox.Sms(account.Id, kind, phone, Languages.In(account.PreferredLanguage, () => l["Sms.Code", site.Value.Name, code].Value));
 

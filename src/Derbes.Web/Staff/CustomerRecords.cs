@@ -21,6 +21,16 @@ public enum ViewReason
     LegalRequest,
 }
 
+/// <summary>What became of a correction of a customer's data.</summary>
+public enum Correction
+{
+    Done,
+    Unchanged,
+    NotFound,
+    /// <summary>The record was not opened for a customer's request, which a correction must be recorded against.</summary>
+    NotOnARequest,
+}
+
 public sealed record CustomerHit(Guid Id, string Number, string MaskedEmail, string? MaskedPhone, AccountStatus Status, DateTimeOffset CreatedAt);
 
 public sealed record CustomerRecord(
@@ -36,7 +46,8 @@ public sealed record CustomerRecord(
     IReadOnlyList<ConsentRecord> Consents,
     IReadOnlyList<UserSession> Sessions,
     IReadOnlyList<Disclosures.Disclosure> Disclosures,
-    IReadOnlyList<AuditEntry> History);
+    IReadOnlyList<AuditEntry> History,
+    IReadOnlyDictionary<string, string> StaffNames);
 
 /// <summary>
 /// Staff access to customers (Support, PrivacyOfficer). Search is by exact email, phone or customer number
@@ -54,6 +65,7 @@ public sealed class CustomerRecords(
     AccountTokens tokens,
     Messaging.AccountMessages messages,
     Microsoft.Extensions.Options.IOptions<AccountOptions> options,
+    StaffNames staffNames,
     TimeProvider clock)
 {
     public static readonly TimeSpan GrantLifetime = TimeSpan.FromMinutes(15);
@@ -145,6 +157,7 @@ public sealed class CustomerRecords(
         audit.Record("customer.viewed", customerId, outcome: Outcome(grant.Reason, grant.Reference));
         await db.SaveChangesAsync(cancellationToken);
         var subject = customerId.ToString();
+        var history = await db.AuditEntries.AsNoTracking().Where(e => e.Subject == subject).OrderByDescending(e => e.Id).Take(50).ToListAsync(cancellationToken);
         return new CustomerRecord(
             account.Id,
             account.UserName ?? "",
@@ -158,7 +171,8 @@ public sealed class CustomerRecords(
             await db.ConsentRecords.AsNoTracking().Where(c => c.AccountId == customerId).OrderBy(c => c.Id).ToListAsync(cancellationToken),
             await db.Sessions.AsNoTracking().Where(s => s.AccountId == customerId).OrderByDescending(s => s.CreatedAt).Take(20).ToListAsync(cancellationToken),
             await db.Disclosures.AsNoTracking().Where(d => db.DisclosureSubjects.Any(s => s.DisclosureId == d.Id && s.AccountId == customerId)).OrderByDescending(d => d.Id).ToListAsync(cancellationToken),
-            await db.AuditEntries.AsNoTracking().Where(e => e.Subject == subject).OrderByDescending(e => e.Id).Take(50).ToListAsync(cancellationToken));
+            history,
+            await staffNames.ForAsync(history.Select(e => e.Actor), cancellationToken));
     }
 
     /// <summary>
@@ -225,6 +239,48 @@ public sealed class CustomerRecords(
         audit.Record("customer.confirmation-resent", customerId, outcome: Outcome(reason, reference));
         await db.SaveChangesAsync(cancellationToken);
         return true;
+    }
+
+    /// <summary>
+    /// Corrects the customer's name on their request (Art. 24: rectification), recorded against that request: the
+    /// record must have been opened with the reason "customer's request" and its number. Which fields changed goes
+    /// into the audit trail, never the values; the customer is told by email. Email and phone are not corrected
+    /// here: the customer changes them from the cabinet, proving the new address or number is theirs.
+    /// </summary>
+    public async Task<Correction> CorrectNamesAsync(Guid customerId, (ViewReason Reason, string Reference) grant, string firstName, string lastName, CancellationToken cancellationToken)
+    {
+        if (grant.Reason != ViewReason.PrivacyRequest)
+        {
+            return Correction.NotOnARequest;
+        }
+        var account = await db.Users.SingleOrDefaultAsync(a => a.Id == customerId && a.Kind == AccountKind.Customer, cancellationToken);
+        if (account is null)
+        {
+            return Correction.NotFound;
+        }
+        var profile = directory.Open(account);
+        var changed = new List<string>();
+        if (profile.FirstName != firstName)
+        {
+            changed.Add(AccountDirectory.FirstNameField);
+        }
+        if (profile.LastName != lastName)
+        {
+            changed.Add(AccountDirectory.LastNameField);
+        }
+        if (changed.Count == 0)
+        {
+            return Correction.Unchanged;
+        }
+        var corrected = profile with { FirstName = firstName, LastName = lastName };
+        directory.Seal(account, corrected);
+        audit.Record("customer.corrected", customerId, outcome: Outcome(grant.Reason, grant.Reference) + " " + string.Join(",", changed));
+        if (account.EmailConfirmed)
+        {
+            messages.DataCorrected(account, corrected, grant.Reference);
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        return Correction.Done;
     }
 
     /// <summary>A reference as staff type it (a ticket or letter number): printable, trimmed, at most 40 characters.</summary>

@@ -197,6 +197,7 @@ public static class DerbesServices
         services.AddScoped<Derbes.Web.Staff.StaffDirectory>();
         services.AddScoped<Derbes.Web.Staff.CustomerRecords>();
         services.AddScoped<Disclosures.DisclosureRegister>();
+        services.AddScoped<Derbes.Web.Staff.StaffNames>();
 
         services.AddSingleton<IMalwareScanner, SignatureMalwareScanner>();
         services.AddSingleton<DocumentInspector>();

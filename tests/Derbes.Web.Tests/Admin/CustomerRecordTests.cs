@@ -112,6 +112,46 @@ public sealed class CustomerRecordTests : IClassFixture<CustomerRecordTests.App>
     }
 
     [Fact]
+    public async Task ANameIsCorrectedOnlyOnARequestWhichTheAuditRecordsWithoutTheValuesAndTheCustomerIsTold()
+    {
+        var (customer, id, _) = await CustomerAsync();
+        var (staff, browser) = await SignedInAsync(StaffRoles.Support);
+        using var _ = browser;
+
+        // Opened for a support ticket: no correction form, only what to do instead.
+        var support = await browser.SubmitAsync(await browser.GetAsync($"/admin/customers/{id}"), new Dictionary<string, string> { ["Reason"] = "SupportRequest", ["Reference"] = "TCK-1" });
+        Assert.Null(support.Document.QuerySelector("main form[action*='handler=correct']"));
+        Assert.Contains(_app.Text("Customers.CorrectionNeedsRequest"), support.Text, StringComparison.Ordinal);
+
+        var record = await browser.SubmitAsync(await browser.GetAsync($"/admin/customers/{id}"), new Dictionary<string, string> { ["Reason"] = "PrivacyRequest", ["Reference"] = "REQ-2026-7" });
+        var form = "main form[action*='handler=correct']";
+        var empty = await browser.SubmitAsync(record, new Dictionary<string, string> { ["FirstName"] = "  ", ["LastName"] = "Ж\u0007" }, formSelector: form);
+        Assert.Equal(_app.Text("Validation.Required"), empty.ErrorText("first-name-error"));
+        Assert.Equal(_app.Text("Validation.NoControlCharacters"), empty.ErrorText("last-name-error"));
+        Assert.Equal(0, await _app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "customer.corrected" && e.Subject == id.ToString())));
+
+        var done = await browser.SubmitAsync(empty, new Dictionary<string, string> { ["FirstName"] = "Әлия <b>", ["LastName"] = "Нұрланқызы" }, formSelector: form);
+        Assert.Contains(_app.Text("Customers.Corrected"), done.Text, StringComparison.Ordinal);
+        Assert.Contains("Әлия <b> Нұрланқызы", done.Document.QuerySelector("main h1")!.TextContent, StringComparison.Ordinal);
+        var entry = await _app.WithDbAsync(db => db.AuditEntries.AsNoTracking().SingleAsync(e => e.Action == "customer.corrected" && e.Subject == id.ToString()));
+        Assert.Equal(staff.Id.ToString(), entry.Actor);
+        Assert.Equal("PrivacyRequest:REQ-2026-7 first-name,last-name", entry.Outcome);
+        var mail = await _app.Mail.WaitForAsync(customer.Email, _app.Text("Email.DataCorrected.Subject", "SMALL"));
+        Assert.Contains("REQ-2026-7", mail.TextBody, StringComparison.Ordinal);
+        Assert.Contains("&lt;b&gt;", mail.HtmlBody, StringComparison.Ordinal);
+
+        // The customer's sign-in and profile see the new name; the same values again change nothing.
+        using var customerBrowser = _app.NewBrowser();
+        var cabinet = await Journeys.SignInAsync(customerBrowser, customer.Email, customer.Password);
+        Assert.Contains("Әлия <b>", cabinet.Text, StringComparison.Ordinal);
+        var again = await browser.SubmitAsync(await browser.GetAsync(done.Url.PathAndQuery), new Dictionary<string, string> { ["FirstName"] = "Әлия <b>", ["LastName"] = "Нұрланқызы" }, formSelector: form);
+        Assert.Contains(_app.Text("Customers.CorrectionUnchanged"), again.Text, StringComparison.Ordinal);
+
+        // The history names the member of staff, not an id.
+        Assert.Contains($"{staff.FirstName} Жұмабаева", again.Document.QuerySelector("main table.history")!.TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MarketingNeverReachesACustomer()
     {
         var (customer, id, _) = await CustomerAsync();

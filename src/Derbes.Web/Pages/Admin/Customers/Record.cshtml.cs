@@ -23,6 +23,12 @@ public sealed class RecordModel(CustomerRecords records, IStringLocalizer<Shared
     [BindProperty]
     public string? Reference { get; set; }
 
+    [BindProperty]
+    public string? FirstName { get; set; }
+
+    [BindProperty]
+    public string? LastName { get; set; }
+
     public CustomerRecord? Record { get; private set; }
     public (ViewReason Reason, string Reference)? Granted { get; private set; }
 
@@ -68,6 +74,54 @@ public sealed class RecordModel(CustomerRecords records, IStringLocalizer<Shared
 
     public Task<IActionResult> OnPostConfirmAsync(Guid id, CancellationToken cancellationToken) =>
         ActAsync(id, g => records.ResendConfirmationAsync(id, g.Reason, g.Reference, cancellationToken), "Customers.ConfirmationSent", "Customers.NotSent");
+
+    /// <summary>Corrects the customer's name on their request (the grant's reason and number).</summary>
+    public async Task<IActionResult> OnPostCorrectAsync(Guid id, CancellationToken cancellationToken)
+    {
+        Granted = records.CheckGrant(id, Grant);
+        if (Granted is null)
+        {
+            return RedirectToPage(new { id });
+        }
+        var first = Name(nameof(FirstName), FirstName);
+        var last = Name(nameof(LastName), LastName);
+        if (!ModelState.IsValid)
+        {
+            Record = await records.ReadAsync(id, Granted.Value, cancellationToken);
+            return Record is null ? NotFound() : Page();
+        }
+        var result = await records.CorrectNamesAsync(id, Granted.Value, first, last, cancellationToken);
+        if (result == Correction.NotFound)
+        {
+            return NotFound();
+        }
+        TempData["Notice"] = result switch
+        {
+            Correction.Done => "Customers.Corrected",
+            Correction.Unchanged => "Customers.CorrectionUnchanged",
+            _ => "Customers.CorrectionNeedsRequest",
+        };
+        return RedirectToPage(new { id, grant = Grant });
+    }
+
+    /// <summary>A name as registration accepts it: required, at most 100 characters, no control characters.</summary>
+    private string Name(string field, string? typed)
+    {
+        var name = (typed ?? "").Trim();
+        if (name.Length == 0)
+        {
+            ModelState.AddModelError(field, l["Validation.Required"]);
+        }
+        else if (name.Length > 100)
+        {
+            ModelState.AddModelError(field, l["Validation.TooLong"]);
+        }
+        else if (name.Any(char.IsControl))
+        {
+            ModelState.AddModelError(field, l["Validation.NoControlCharacters"]);
+        }
+        return name;
+    }
 
     /// <summary>
     /// Acting on a record needs the same grant as reading it; the grant's reason is recorded with the act.

@@ -13,11 +13,11 @@ namespace Derbes.Web.Pages.Admin.Disclosures;
 /// confidential one, making it visible to those customers once secrecy is no longer needed. Each look is audited.
 /// </summary>
 [Authorize(Roles = StaffRoles.PrivacyOfficer)]
-public sealed class DetailModel(DisclosureRegister register, StaffDirectory staff) : PageModel
+public sealed class DetailModel(DisclosureRegister register, StaffNames staffNames) : PageModel
 {
     public Disclosure Disclosure { get; private set; } = null!;
     public List<DisclosedCustomer> Customers { get; private set; } = [];
-    public Dictionary<Guid, string> StaffNames { get; private set; } = [];
+    public Dictionary<string, string> StaffNames { get; private set; } = [];
 
     public async Task<IActionResult> OnGetAsync(long id, CancellationToken cancellationToken)
     {
@@ -26,7 +26,7 @@ public sealed class DetailModel(DisclosureRegister register, StaffDirectory staf
             return NotFound();
         }
         (Disclosure, Customers) = found;
-        StaffNames = (await staff.ListAsync(cancellationToken)).ToDictionary(s => s.Id, s => $"{s.FirstName} {s.LastName}");
+        StaffNames = await staffNames.ForAsync([Disclosure.RecordedBy, Disclosure.ApprovedBy, Disclosure.ConfidentialityLiftedBy ?? Guid.Empty], cancellationToken);
         return Page();
     }
 

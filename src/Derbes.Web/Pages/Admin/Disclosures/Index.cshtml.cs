@@ -1,6 +1,5 @@
 using Derbes.Web.Disclosures;
 using Derbes.Web.Security;
-using Derbes.Web.Staff;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -12,7 +11,7 @@ namespace Derbes.Web.Pages.Admin.Disclosures;
 /// authorized body. Listing and exporting are audited.
 /// </summary>
 [Authorize(Roles = StaffRoles.PrivacyOfficer)]
-public sealed class IndexModel(DisclosureRegister register, StaffDirectory staff) : PageModel
+public sealed class IndexModel(DisclosureRegister register) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public DisclosureBasis? Basis { get; set; }
@@ -33,8 +32,7 @@ public sealed class IndexModel(DisclosureRegister register, StaffDirectory staff
 
     public async Task<IActionResult> OnGetCsvAsync(CancellationToken cancellationToken)
     {
-        var names = (await staff.ListAsync(cancellationToken)).ToDictionary(s => s.Id, s => $"{s.FirstName} {s.LastName}");
-        var csv = await register.ExportAsync(Filter, names, cancellationToken);
+        var csv = await register.ExportAsync(Filter, cancellationToken);
         Response.Headers.CacheControl = "no-store";
         return File(csv, "text/csv; charset=utf-8", "derbes-disclosures.csv");
     }
