@@ -121,6 +121,78 @@ public sealed class DocumentReview(
     public static byte[] Watermark(byte[] image, string text)
     {
         using var bitmap = SKBitmap.Decode(image) ?? throw new InvalidOperationException("Not an image.");
+        return Watermark(bitmap, text);
+    }
+
+    /// <summary>Pages of a PDF that the review page shows at most; the rest are in the download.</summary>
+    public const int MaxRenderedPages = 5;
+
+    // A scan larger than this (in pixels) is not decoded for the view: a small file can unpack into a huge image.
+    private const long MaxPixels = 40_000_000;
+
+    /// <summary>
+    /// The scanned pages of a PDF as one image, page under page, for the watermarked view. Scans are pictures
+    /// inside the PDF (JPEG as it was, or a compressed bitmap), so the largest picture of each page is the page;
+    /// no PDF renderer runs on a customer's file. Null when no page holds a picture this can show (a PDF of text
+    /// or drawings): then the reviewer downloads it.
+    /// </summary>
+    public static byte[]? RenderScannedPages(byte[] pdf, string watermark)
+    {
+        var pages = new List<SKBitmap>();
+        try
+        {
+            using var document = UglyToad.PdfPig.PdfDocument.Open(pdf);
+            foreach (var page in document.GetPages().Take(MaxRenderedPages))
+            {
+                var picture = page.GetImages()
+                    .Where(i => (long)i.WidthInSamples * i.HeightInSamples is > 0 and <= MaxPixels)
+                    .OrderByDescending(i => (long)i.WidthInSamples * i.HeightInSamples)
+                    .Select(Decode)
+                    .FirstOrDefault(b => b is not null);
+                if (picture is not null)
+                {
+                    pages.Add(picture);
+                }
+            }
+            if (pages.Count == 0)
+            {
+                return null;
+            }
+            var width = Math.Min(1600, pages.Max(p => p.Width));
+            var heights = pages.Select(p => (int)Math.Ceiling(p.Height * (width / (double)p.Width))).ToList();
+            using var sheet = new SKBitmap(width, heights.Sum() + (8 * (pages.Count - 1)));
+            using (var canvas = new SKCanvas(sheet))
+            {
+                canvas.Clear(SKColors.LightGray);
+                var top = 0;
+                for (var i = 0; i < pages.Count; i++)
+                {
+                    using var image = SKImage.FromBitmap(pages[i]);
+                    canvas.DrawImage(image, new SKRect(0, top, width, top + heights[i]), new SKSamplingOptions(SKFilterMode.Linear));
+                    top += heights[i] + 8;
+                }
+            }
+            return Watermark(sheet, watermark);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A PDF this cannot take apart is still downloadable; the view just has nothing to show.
+            return null;
+        }
+        finally
+        {
+            foreach (var page in pages)
+            {
+                page.Dispose();
+            }
+        }
+
+        static SKBitmap? Decode(UglyToad.PdfPig.Content.IPdfImage image) =>
+            image.TryGetPng(out var png) ? SKBitmap.Decode(png) : SKBitmap.Decode(image.RawMemory.ToArray());
+    }
+
+    private static byte[] Watermark(SKBitmap bitmap, string text)
+    {
         using var surface = SKSurface.Create(new SKImageInfo(bitmap.Width, bitmap.Height));
         var canvas = surface.Canvas;
         using (var picture = SKImage.FromBitmap(bitmap))

@@ -129,6 +129,21 @@ public static class SampleFiles
         return builder.Build();
     }
 
+    /// <summary>
+    /// A scanned document as scanners and phone apps make it: each page one JPEG picture (640 × 320, the four
+    /// quadrants of <see cref="SmallJpeg"/>) placed on an A4 page.
+    /// </summary>
+    public static byte[] ScannedPdf(int pages = 2)
+    {
+        using var builder = new PdfDocumentBuilder();
+        var scan = Encode(QuadrantBitmap(640, 320), SKEncodedImageFormat.Jpeg);
+        for (var i = 0; i < pages; i++)
+        {
+            builder.AddPage(PageSize.A4).AddJpeg(scan, new PdfRectangle(50, 400, 550, 650));
+        }
+        return builder.Build();
+    }
+
     /// <summary>Starts like a PDF and is nothing else.</summary>
     public static byte[] BrokenPdf() => Encoding.ASCII.GetBytes("%PDF-1.7\nthis is not a PDF body at all\n%%EOF\n");
 

@@ -73,12 +73,47 @@ public sealed class DocumentReviewTests : IClassFixture<DocumentReviewTests.App>
         Assert.StartsWith("document-", download.Content.Headers.ContentDisposition?.FileName?.Trim('"'), StringComparison.Ordinal);
         Assert.Contains("sandbox", download.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
         Assert.Equal(SampleFiles.MinimalPdf(), await download.Content.ReadAsByteArrayAsync());
-        // A PDF has no picture view.
+        // A PDF without a scanned picture has nothing to show; it is downloaded.
         Assert.Equal(HttpStatusCode.NotFound, (await reviewer.Client.GetAsync($"/admin/documents/{second}?handler=view")).StatusCode);
 
         var looks = await _app.WithDbAsync(db => db.AuditEntries.Where(e => e.Action == "document.viewed" || e.Action == "document.downloaded").Select(e => e.Action).ToListAsync());
         Assert.Contains("document.viewed", looks);
         Assert.Contains("document.downloaded", looks);
+    }
+
+    [Fact]
+    public async Task AScannedPdfIsShownPageUnderPageWithTheReviewersNameAcrossItAndAudited()
+    {
+        var (_, scanned) = await RegisteredWithAsync(new Upload("Documents", "passport.pdf", SampleFiles.ScannedPdf(pages: 2), "application/pdf"));
+        using var reviewer = await ReviewerAsync();
+        var page = await reviewer.GetAsync($"/admin/documents/{scanned}");
+        Assert.NotNull(page.Document.QuerySelector($"img[src='/admin/documents/{scanned}?handler=view']"));
+
+        var view = await reviewer.Client.GetAsync($"/admin/documents/{scanned}?handler=view");
+        Assert.Equal(HttpStatusCode.OK, view.StatusCode);
+        Assert.Equal("image/png", view.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("no-store", view.Headers.CacheControl?.ToString());
+        using var shown = SKBitmap.Decode(await view.Content.ReadAsByteArrayAsync());
+        // Both pages, one under the other, with a gap.
+        Assert.Equal(640, shown.Width);
+        Assert.Equal((2 * 320) + 8, shown.Height);
+        // The second page's top-right quadrant is the scan's blue, partly tinted by the red name written across it.
+        var clean = 0;
+        var tinted = 0;
+        var total = 0;
+        for (var y = 328 + 10; y < 328 + 150; y += 3)
+        {
+            for (var x = 330; x < 630; x += 3)
+            {
+                var c = shown.GetPixel(x, y);
+                total++;
+                clean += c.Blue > 200 && c.Red < 30 ? 1 : 0;
+                tinted += c.Blue > 100 && c.Red is >= 30 and < 160 ? 1 : 0;
+            }
+        }
+        Assert.True(clean + tinted > total * 9 / 10, $"{clean} clean and {tinted} tinted of {total}: not the scan's blue");
+        Assert.True(tinted > total / 50, $"{tinted} of {total} pixels tinted: no watermark across the page");
+        Assert.Equal(1, await _app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "document.viewed" && e.Outcome.Contains(scanned.ToString("N").Substring(0, 12)))));
     }
 
     [Fact]

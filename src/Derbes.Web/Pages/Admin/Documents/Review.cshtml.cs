@@ -11,7 +11,7 @@ using Microsoft.Extensions.Localization;
 namespace Derbes.Web.Pages.Admin.Documents;
 
 /// <summary>
-/// One document under review (Support): an image is shown with the reviewer's name written across it; any
+/// One document under review (Support): an image, or a PDF's scanned pages, is shown with the reviewer's name written across it; any
 /// file can be downloaded as an attachment; both are audited. Verify, or reject with a reason and a note.
 /// </summary>
 [Authorize(Roles = StaffRoles.Support)]
@@ -29,6 +29,7 @@ public sealed class ReviewModel(DocumentReview review, AccountDirectory director
     public string? Note { get; set; }
 
     public bool IsImage => Document?.ContentType.StartsWith("image/", StringComparison.Ordinal) == true;
+    public bool IsPdf => Document?.ContentType == "application/pdf";
 
     public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken cancellationToken)
     {
@@ -40,12 +41,21 @@ public sealed class ReviewModel(DocumentReview review, AccountDirectory director
     public async Task<IActionResult> OnGetViewAsync(Guid id, CancellationToken cancellationToken)
     {
         var opened = await review.OpenAsync(id, "viewed", cancellationToken);
-        if (opened is null || !opened.Value.Document.ContentType.StartsWith("image/", StringComparison.Ordinal))
+        if (opened is null)
+        {
+            return NotFound();
+        }
+        var (document, bytes) = opened.Value;
+        var watermark = await WatermarkTextAsync();
+        var view = document.ContentType == "application/pdf"
+            ? DocumentReview.RenderScannedPages(bytes, watermark)
+            : DocumentReview.Watermark(bytes, watermark);
+        if (view is null)
         {
             return NotFound();
         }
         Response.Headers.CacheControl = "no-store";
-        return File(DocumentReview.Watermark(opened.Value.Bytes, await WatermarkTextAsync()), "image/png");
+        return File(view, "image/png");
     }
 
     /// <summary>The file itself, as an attachment under a neutral name: the browser never renders it in the site's origin.</summary>
