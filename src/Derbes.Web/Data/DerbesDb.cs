@@ -29,6 +29,7 @@ public abstract class DerbesDb(DbContextOptions options)
     public DbSet<ConsentRecord> ConsentRecords => Set<ConsentRecord>();
     public DbSet<ConsentText> ConsentTexts => Set<ConsentText>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<AuditCheckpoint> AuditCheckpoints => Set<AuditCheckpoint>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<RateCounter> RateCounters => Set<RateCounter>();
@@ -38,6 +39,10 @@ public abstract class DerbesDb(DbContextOptions options)
     // One writer links chained records at a time in this process; a provider with several instances adds
     // its own cross-process lock in LockChainsAsync.
     private static readonly SemaphoreSlim ChainLock = new(1, 1);
+
+    // Set while this context runs work under the chain lock (WithChainLockAsync): its saves link without
+    // waiting for the lock they already hold.
+    private bool _holdsChainLock;
 
     /// <summary>
     /// Saves, and when audit entries or consent records are among the changes, links them to their chains
@@ -51,7 +56,26 @@ public abstract class DerbesDb(DbContextOptions options)
         {
             return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
         }
+        if (_holdsChainLock)
+        {
+            return await LinkAndSaveAsync(audit, consents, acceptAllChangesOnSuccess, cancellationToken);
+        }
+        return await WithChainLockAsync(ct => LinkAndSaveAsync(audit, consents, acceptAllChangesOnSuccess, ct), cancellationToken);
+    }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> in one transaction while holding the lock that serialises chain writers (in
+    /// this process, and across instances where the provider has one), and commits when it returns. Work that
+    /// rewrites the chain itself, such as the audit retention's purge behind a checkpoint, runs here so no entry
+    /// is linked, and no other instance purges, in the meantime. Its own saves link as usual.
+    /// </summary>
+    public async Task<T> WithChainLockAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        if (_holdsChainLock)
+        {
+            throw new InvalidOperationException("This context already holds the chain lock.");
+        }
         await ChainLock.WaitAsync(cancellationToken);
         try
         {
@@ -60,18 +84,17 @@ public abstract class DerbesDb(DbContextOptions options)
             try
             {
                 await LockChainsAsync(cancellationToken);
-                await SkipStoredConsentTextsAsync(cancellationToken);
-                await LinkAsync(AuditEntries, audit, cancellationToken);
-                await LinkAsync(ConsentRecords, consents, cancellationToken);
-                var saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+                _holdsChainLock = true;
+                var result = await work(cancellationToken);
                 if (transaction is not null)
                 {
                     await transaction.CommitAsync(cancellationToken);
                 }
-                return saved;
+                return result;
             }
             finally
             {
+                _holdsChainLock = false;
                 if (transaction is not null)
                 {
                     await transaction.DisposeAsync();
@@ -82,6 +105,23 @@ public abstract class DerbesDb(DbContextOptions options)
         {
             ChainLock.Release();
         }
+    }
+
+    private async Task<int> LinkAndSaveAsync(List<AuditEntry> audit, List<ConsentRecord> consents, bool acceptAllChangesOnSuccess, CancellationToken cancellationToken)
+    {
+        await SkipStoredConsentTextsAsync(cancellationToken);
+        if (audit.Count > 0)
+        {
+            // After a purge that left no entry, the trail goes on from the latest checkpoint's last purged hash.
+            var tail = await AuditEntries.AsNoTracking().OrderByDescending(e => e.Id).Select(e => e.Hash).FirstOrDefaultAsync(cancellationToken)
+                ?? await AuditCheckpoints.AsNoTracking().OrderByDescending(c => c.Id).Select(c => c.LastPurgedHash).FirstOrDefaultAsync(cancellationToken);
+            Link(audit, tail);
+        }
+        if (consents.Count > 0)
+        {
+            Link(consents, await ConsentRecords.AsNoTracking().OrderByDescending(c => c.Id).Select(c => c.Hash).FirstOrDefaultAsync(cancellationToken));
+        }
+        return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
     }
 
     /// <summary>Takes the database-wide lock that serialises chain writers across instances (none on SQLite: one writer).</summary>
@@ -154,17 +194,9 @@ public abstract class DerbesDb(DbContextOptions options)
         }
     }
 
-    private static async Task LinkAsync<T>(DbSet<T> set, List<T> added, CancellationToken cancellationToken)
-        where T : class, IChainedRecord
+    private static void Link<T>(List<T> added, string? tail) where T : IChainedRecord
     {
-        if (added.Count == 0)
-        {
-            return;
-        }
-        var previous = await set.AsNoTracking()
-            .OrderByDescending(r => EF.Property<long>(r, "Id"))
-            .Select(r => r.Hash)
-            .FirstOrDefaultAsync(cancellationToken) ?? HashChain.Genesis;
+        var previous = tail ?? HashChain.Genesis;
         foreach (var record in added)
         {
             record.At = HashChain.StorablePrecision(record.At);
@@ -255,6 +287,7 @@ public abstract class DerbesDb(DbContextOptions options)
             a.HasIndex(x => x.Subject);
             a.HasIndex(x => x.At);
             a.Property(x => x.Actor).HasMaxLength(64);
+            a.Property(x => x.Role).HasMaxLength(64);
             a.Property(x => x.Action).HasMaxLength(64);
             a.Property(x => x.Subject).HasMaxLength(64);
             a.Property(x => x.Outcome).HasMaxLength(64);
@@ -262,6 +295,14 @@ public abstract class DerbesDb(DbContextOptions options)
             a.Property(x => x.Ip).HasMaxLength(64);
             a.Property(x => x.Hash).HasMaxLength(64);
             a.Property(x => x.PreviousHash).HasMaxLength(64);
+        });
+
+        builder.Entity<AuditCheckpoint>(c =>
+        {
+            c.Property(x => x.FirstPurgedPreviousHash).HasMaxLength(64);
+            c.Property(x => x.LastPurgedHash).HasMaxLength(64);
+            c.Property(x => x.KeyId).HasMaxLength(32);
+            c.Property(x => x.Signature).HasMaxLength(128);
         });
 
         builder.Entity<RateCounter>(c =>

@@ -10,7 +10,7 @@ namespace Derbes.Web.Data;
 public sealed class PostgresDerbesDb(DbContextOptions<PostgresDerbesDb> options) : DerbesDb(options)
 {
     // Advisory lock keys (any two fixed 64-bit numbers, the same in every instance).
-    private const long ChainLockKey = 0x44_65_72_62_65_73_01; // "Derbes" + 1
+    internal const long ChainLockKey = 0x44_65_72_62_65_73_01; // "Derbes" + 1
     private const long StartupLockKey = 0x44_65_72_62_65_73_02;
 
     /// <summary>Every instance links audit and consent chains one at a time; the lock ends with the transaction.</summary>

@@ -34,6 +34,8 @@ public static class DerbesServices
         services.AddOptions<PasswordHashingOptions>().BindConfiguration(PasswordHashingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DocumentOptions>().BindConfiguration(DocumentOptions.Section);
+        // Validated again whenever the configuration changes: an invalid retention then fails the purge run, never shortens it.
+        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SiteOptions>().BindConfiguration(SiteOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MailOptions>().BindConfiguration(MailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -188,6 +190,9 @@ public static class DerbesServices
         services.AddScoped<AccountTokens>();
         services.AddSingleton<PasswordRules>();
         services.AddScoped<AuditTrail>();
+        services.AddSingleton<CheckpointSigner>();
+        services.AddSingleton<AuditRetention>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuditRetention>());
         services.AddScoped<ConsentLedger>();
         services.AddScoped<PendingRegistration>();
         services.AddScoped<PendingSignIn>();

@@ -81,13 +81,65 @@ public sealed class AuditTrailTests
         Assert.Equal("attachment", csv.Content.Headers.ContentDisposition?.DispositionType);
         var text = Encoding.UTF8.GetString(await csv.Content.ReadAsByteArrayAsync()).TrimStart('\uFEFF');
         var lines = text.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("id,at_utc,actor,action,subject,outcome,ip,correlation_id,hash", lines[0]);
+        Assert.Equal("id,at_utc,actor,role,action,subject,outcome,ip,correlation_id,hash", lines[0]);
         Assert.True(lines.Length > 2);
         Assert.Contains("\"'=HYPERLINK(\"\"http://x\"\")\"", text, StringComparison.Ordinal);
 
         var own = await app.WithDbAsync(db => db.AuditEntries.Where(e => e.Actor == officer.Id.ToString()).Select(e => e.Action).ToListAsync());
         Assert.Contains("audit.viewed", own);
         Assert.Contains("audit.exported", own);
+    }
+
+    [Fact]
+    public async Task EachEntryNamesTheActorsRoleStaffRolesForStaffCustomerForACustomerAndNothingForNobody()
+    {
+        using var app = new DerbesApp();
+        using var browser = app.NewBrowser();
+        var customer = await Journeys.RegisteredAndConfirmedAsync(app, browser);
+        var index = app.Service<BlindIndex>().Email(customer.Email);
+        var id = (await app.WithDbAsync(db => db.Users.Where(a => a.EmailIndex == index).Select(a => a.Id).SingleAsync())).ToString();
+        await Journeys.SignInAsync(browser, customer.Email, customer.Password);
+        await browser.SubmitAsync(await browser.GetAsync("/cabinet"), formSelector: "main form[action='/account/logout']");
+        using (var stranger = app.NewBrowser())
+        {
+            await Journeys.SignInAsync(stranger, "nobody." + Guid.NewGuid().ToString("N") + "@example.kz", "wrong password for nobody");
+        }
+        // Roles given in another order than the fixed one.
+        var officer = await StaffJourneys.CreateAsync(app, StaffRoles.PrivacyOfficer, StaffRoles.Support);
+        using var staff = app.NewBrowser();
+        await StaffJourneys.SignInAsync(app, staff, officer);
+        await staff.GetAsync("/admin/audit");
+
+        var entries = await app.WithDbAsync(db => db.AuditEntries.AsNoTracking().OrderBy(e => e.Id).ToListAsync());
+        // The customer's sign-in names the customer, as a customer; so does what they do signed in.
+        var signIn = Assert.Single(entries, e => e.Action == "signin.succeeded" && e.Subject == id);
+        Assert.Equal(id, signIn.Actor);
+        Assert.Equal("customer", signIn.Role);
+        Assert.Equal("customer", Assert.Single(entries, e => e.Action == "signout" && e.Subject == id).Role);
+        // Before anyone has signed in there is no role.
+        Assert.Equal("", Assert.Single(entries, e => e.Action == "account.registered").Role);
+        var unknown = Assert.Single(entries, e => e.Action == "signin.failed" && e.Subject == "unknown");
+        Assert.Equal(("anonymous", ""), (unknown.Actor, unknown.Role));
+        // Staff: the roles they hold at that moment, in the fixed order, from sign-in on.
+        var staffSignIn = Assert.Single(entries, e => e.Action == "signin.succeeded" && e.Subject == officer.Id.ToString());
+        Assert.Equal((officer.Id.ToString(), "Support,PrivacyOfficer"), (staffSignIn.Actor, staffSignIn.Role));
+        var viewed = Assert.Single(entries, e => e.Action == "audit.viewed");
+        Assert.Equal((officer.Id.ToString(), "Support,PrivacyOfficer"), (viewed.Actor, viewed.Role));
+
+        // The PrivacyOfficer sees the role, filters by it (any one of several roles finds the entry) and exports it.
+        var customers = await staff.GetAsync("/admin/audit?Role=customer");
+        var rows = customers.Document.QuerySelectorAll("main table tbody tr");
+        Assert.NotEmpty(rows);
+        Assert.All(rows, r => Assert.Equal("customer", r.QuerySelector("td[data-label='" + app.Text("Audit.Role") + "']")?.TextContent));
+        var support = await staff.GetAsync("/admin/audit?Role=Support");
+        Assert.Contains(support.Document.QuerySelectorAll("main table tbody tr"), r => r.TextContent.Contains("audit.viewed", StringComparison.Ordinal));
+        Assert.DoesNotContain(support.Document.QuerySelectorAll("main table tbody tr"), r => r.TextContent.Contains("signout", StringComparison.Ordinal));
+        var csv = Encoding.UTF8.GetString(await staff.Client.GetByteArrayAsync($"/admin/audit?handler=csv&Subject={officer.Id}"));
+        Assert.Contains($"\"{officer.Id}\",\"Support,PrivacyOfficer\",\"signin.succeeded\"", csv, StringComparison.Ordinal);
+
+        // Entries with and without a role chain together.
+        var output = new StringWriter();
+        Assert.Equal(0, await Commands.VerifyAuditAsync(app.Services, output, CancellationToken.None));
     }
 
     [Theory]

@@ -159,7 +159,8 @@ public sealed class LoginModel(
         }
 
         account.LockoutCount = 0;
-        audit.Record("signin.succeeded", account.Id);
+        // From here the person is the account: the entry names them, as a customer (staff sign in through the second factor).
+        audit.Record("signin.succeeded", account.Id, actor: account.Id.ToString(), role: AuditTrail.CustomerRole);
         // One SaveChanges: the account, the audit entry and the new session together.
         await SignInAsync(db, signIn, account, Input.RememberMe, options.Value, now, HttpContext);
         return LocalRedirect(DerbesPipeline.IsLocal(ReturnUrl) ? ReturnUrl! : "/cabinet");

@@ -67,7 +67,8 @@ public sealed class LoginTwoFactorModel(
             return Page();
         }
         account.AccessFailedCount = 0;
-        audit.Record("signin.succeeded", account.Id, "2fa");
+        // Both factors are proven: the entry names the member of staff and the roles they sign in with.
+        audit.Record("signin.succeeded", account.Id, "2fa", actor: account.Id.ToString(), role: await audit.RoleOfAsync(account, cancellationToken));
         pending.End();
         await LoginModel.SignInAsync(db, signIn, account, step.Value.Remember, options.Value, now, HttpContext);
         return LocalRedirect(DerbesPipeline.IsLocal(step.Value.ReturnUrl) ? step.Value.ReturnUrl! : "/admin");

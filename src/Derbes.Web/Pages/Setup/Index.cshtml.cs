@@ -128,7 +128,7 @@ public sealed class IndexModel(
         db.UserRoles.Add(new IdentityUserRole<Guid> { UserId = account.Id, RoleId = role.Id });
         token.UsedAt = now;
         token.AccountId = account.Id;
-        audit.Record("staff.first-administrator-created", account.Id, actor: account.Id.ToString());
+        audit.Record("staff.first-administrator-created", account.Id, actor: account.Id.ToString(), role: StaffRoles.Administrator);
         await db.SaveChangesAsync(cancellationToken);
         TempData["Notice"] = "Setup.Done";
         return RedirectToPage("/Account/Login");

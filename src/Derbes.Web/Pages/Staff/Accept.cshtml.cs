@@ -110,7 +110,7 @@ public sealed class AcceptModel(
         staff.ActivateStaff(now);
         staff.SecurityStamp = Guid.NewGuid().ToString("N");
         db.UserTokens.AddRange(StaffAuthenticator.Enrol(vault, staff.Id, key, step));
-        audit.Record("staff.invitation-accepted", staff.Id, actor: staff.Id.ToString());
+        audit.Record("staff.invitation-accepted", staff.Id, actor: staff.Id.ToString(), role: await audit.RoleOfAsync(staff, cancellationToken));
         await db.SaveChangesAsync(cancellationToken);
         TempData["Notice"] = "Staff.Accepted";
         return RedirectToPage("/Account/Login");

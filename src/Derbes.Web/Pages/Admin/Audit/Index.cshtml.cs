@@ -11,11 +11,11 @@ using Microsoft.EntityFrameworkCore;
 namespace Derbes.Web.Pages.Admin.Audit;
 
 /// <summary>
-/// The audit trail for the PrivacyOfficer: filtered by customer, actor, action and time, exported as CSV, and
-/// its chain checked on demand. Looking, exporting and checking are themselves audited.
+/// The audit trail for the PrivacyOfficer: filtered by customer, actor, role, action and time, exported as CSV,
+/// and its chain checked on demand. Looking, exporting and checking are themselves audited.
 /// </summary>
 [Authorize(Roles = StaffRoles.PrivacyOfficer)]
-public sealed class IndexModel(DerbesDb db, AuditTrail audit) : PageModel
+public sealed class IndexModel(DerbesDb db, AuditTrail audit, CheckpointSigner signer) : PageModel
 {
     public const int PageSize = 200;
 
@@ -24,6 +24,9 @@ public sealed class IndexModel(DerbesDb db, AuditTrail audit) : PageModel
 
     [BindProperty(SupportsGet = true)]
     public string? Actor { get; set; }
+
+    [BindProperty(SupportsGet = true)]
+    public string? Role { get; set; }
 
     [BindProperty(SupportsGet = true)]
     public string? Action { get; set; }
@@ -36,6 +39,10 @@ public sealed class IndexModel(DerbesDb db, AuditTrail audit) : PageModel
 
     public List<AuditEntry> Entries { get; private set; } = [];
     public ChainReport? Report { get; private set; }
+
+    /// <summary>The key id and public key that checkpoint signatures verify with, shown so it can be handed to an auditor.</summary>
+    public string CheckpointKeyId => signer.CurrentKeyId;
+    public string? CheckpointPublicKey => signer.PublicKeyHex(signer.CurrentKeyId);
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
@@ -50,13 +57,13 @@ public sealed class IndexModel(DerbesDb db, AuditTrail audit) : PageModel
         var rows = await Filtered().OrderBy(e => e.Id).ToListAsync(cancellationToken);
         audit.Record("audit.exported", Subject is { Length: > 0 } ? Clean(Subject) : "-", outcome: "rows:" + rows.Count.ToString(CultureInfo.InvariantCulture));
         await db.SaveChangesAsync(cancellationToken);
-        var csv = new StringBuilder("id,at_utc,actor,action,subject,outcome,ip,correlation_id,hash\r\n");
+        var csv = new StringBuilder("id,at_utc,actor,role,action,subject,outcome,ip,correlation_id,hash\r\n");
         foreach (var e in rows)
         {
             csv.AppendJoin(',', [
                 e.Id.ToString(CultureInfo.InvariantCulture),
                 e.At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
-                Cell(e.Actor), Cell(e.Action), Cell(e.Subject), Cell(e.Outcome), Cell(e.Ip), Cell(e.CorrelationId), e.Hash]).Append("\r\n");
+                Cell(e.Actor), Cell(e.Role), Cell(e.Action), Cell(e.Subject), Cell(e.Outcome), Cell(e.Ip), Cell(e.CorrelationId), e.Hash]).Append("\r\n");
         }
         Response.Headers.CacheControl = "no-store";
         return File(Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(csv.ToString())).ToArray(), "text/csv; charset=utf-8", "derbes-audit.csv");
@@ -64,8 +71,10 @@ public sealed class IndexModel(DerbesDb db, AuditTrail audit) : PageModel
 
     public async Task OnPostVerifyAsync(CancellationToken cancellationToken)
     {
-        Report = await ChainVerifier.VerifyAsync(db, cancellationToken);
-        audit.Record("audit.verified", "-", outcome: Report.Intact ? "intact" : "broken:" + (Report.FirstBrokenAuditEntry ?? Report.FirstBrokenConsentRecord));
+        Report = await ChainVerifier.VerifyAsync(db, signer, cancellationToken);
+        audit.Record("audit.verified", "-", outcome: Report.Intact ? "intact"
+            : Report.BrokenCheckpoint is { } checkpoint ? "broken:checkpoint:" + checkpoint.ToString(CultureInfo.InvariantCulture)
+            : "broken:" + (Report.FirstBrokenAuditEntry ?? Report.FirstBrokenConsentRecord));
         await db.SaveChangesAsync(cancellationToken);
         Entries = await Filtered().OrderByDescending(e => e.Id).Take(PageSize).ToListAsync(cancellationToken);
     }
@@ -82,6 +91,14 @@ public sealed class IndexModel(DerbesDb db, AuditTrail audit) : PageModel
         {
             var actor = Clean(Actor);
             query = query.Where(e => e.Actor == actor);
+        }
+        if (Role is { Length: > 0 })
+        {
+            // A role as written in the entry ("customer", "system", "PrivacyOfficer"); a member of staff with several
+            // roles is found by any one of them.
+            var role = Clean(Role);
+            var among = "," + role + ",";
+            query = query.Where(e => e.Role == role || ("," + e.Role + ",").Contains(among));
         }
         if (Action is { Length: > 0 })
         {
@@ -102,6 +119,18 @@ public sealed class IndexModel(DerbesDb db, AuditTrail audit) : PageModel
             query = query.Where(e => e.At < end);
         }
         return query;
+    }
+
+    /// <summary>The roles an entry can name, as the filter offers them: staff roles, then customers and the system.</summary>
+    public static IEnumerable<(string Value, string Label)> RoleChoices(Func<string, string> staffRole, string customer, string system)
+    {
+        ArgumentNullException.ThrowIfNull(staffRole);
+        foreach (var role in StaffRoles.All)
+        {
+            yield return (role, staffRole(role));
+        }
+        yield return (AuditTrail.CustomerRole, customer);
+        yield return (AuditTrail.SystemRole, system);
     }
 
     private static string Clean(string value) => value.Trim().Length <= 64 ? value.Trim() : value.Trim()[..64];
