@@ -17,6 +17,55 @@ namespace Derbes.Web.Data.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Derbes.Web.Audit.AuditCheckpoint", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("FirstPurgedId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FirstPurgedPreviousHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastPurgedHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastPurgedId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("PurgedCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("PurgedFrom")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("PurgedTo")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Signature")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("AuditCheckpoints");
+                });
+
             modelBuilder.Entity("Derbes.Web.Audit.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -57,6 +106,11 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("PreviousHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Role")
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
