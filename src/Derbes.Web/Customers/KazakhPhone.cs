@@ -11,7 +11,15 @@ public static class KazakhPhone
 {
     private static readonly PhoneNumberUtil Util = PhoneNumberUtil.GetInstance();
 
-    public static bool TryNormalise(string? typed, out string e164)
+    public static bool TryNormalise(string? typed, out string e164) => TryNormalise(typed, mobileOnly: true, out e164);
+
+    /// <summary>
+    /// Any Kazakhstan number, landline or mobile, kept as E.164: for an office contact (the person responsible
+    /// for personal data, Art. 25) whose desk phone is a landline. Never for a customer's number, which receives codes by SMS.
+    /// </summary>
+    public static bool TryNormaliseAnyLine(string? typed, out string e164) => TryNormalise(typed, mobileOnly: false, out e164);
+
+    private static bool TryNormalise(string? typed, bool mobileOnly, out string e164)
     {
         e164 = "";
         if (string.IsNullOrWhiteSpace(typed) || typed.Length > 32)
@@ -39,7 +47,7 @@ public static class KazakhPhone
             return false;
         }
         var type = Util.GetNumberType(number);
-        if (type is not (PhoneNumberType.MOBILE or PhoneNumberType.FIXED_LINE_OR_MOBILE))
+        if (mobileOnly && type is not (PhoneNumberType.MOBILE or PhoneNumberType.FIXED_LINE_OR_MOBILE))
         {
             return false;
         }

@@ -6,6 +6,7 @@ using Derbes.Web.Documents;
 using Derbes.Web.Messaging;
 using Derbes.Web.Privacy;
 using Derbes.Web.Security;
+using Derbes.Web.Settings;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -35,6 +36,7 @@ public abstract class DerbesDb(DbContextOptions options)
     public DbSet<RateCounter> RateCounters => Set<RateCounter>();
     public DbSet<Disclosure> Disclosures => Set<Disclosure>();
     public DbSet<DisclosureSubject> DisclosureSubjects => Set<DisclosureSubject>();
+    public DbSet<Setting> Settings => Set<Setting>();
 
     // One writer links chained records at a time in this process; a provider with several instances adds
     // its own cross-process lock in LockChainsAsync.
@@ -327,6 +329,16 @@ public abstract class DerbesDb(DbContextOptions options)
             s.HasKey(x => new { x.DisclosureId, x.AccountId });
             s.HasIndex(x => x.AccountId);
             s.HasOne<Disclosure>().WithMany().HasForeignKey(x => x.DisclosureId);
+        });
+        builder.Entity<Setting>(s =>
+        {
+            s.HasKey(x => x.Key);
+            s.Property(x => x.Key).HasMaxLength(128);
+            s.Property(x => x.Value).HasMaxLength(2000);
+            s.Property(x => x.UpdatedBy).HasMaxLength(64);
+            // Two Administrators saving the same key at once: the second update finds the row changed and fails.
+            s.Property(x => x.Value).IsConcurrencyToken();
+            s.Property(x => x.UpdatedAt).IsConcurrencyToken();
         });
 
         builder.Entity<OutboxMessage>(m =>

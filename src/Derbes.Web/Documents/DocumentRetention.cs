@@ -8,11 +8,11 @@ namespace Derbes.Web.Documents;
 /// <summary>
 /// Destroys verified documents' files once their retention has passed (Art. 7 p.9: kept no longer than the
 /// purpose needs). The record stays, with its verification result and the time of destruction, and each
-/// destruction is an audit entry.
+/// destruction is an audit entry. The retention is read at each run: it can be changed at /admin/settings.
 /// </summary>
 public sealed partial class DocumentRetention(
     IServiceScopeFactory scopes,
-    IOptions<DocumentOptions> options,
+    IOptionsMonitor<DocumentOptions> options,
     TimeProvider clock,
     ILogger<DocumentRetention> logger) : BackgroundService
 {
@@ -32,7 +32,7 @@ public sealed partial class DocumentRetention(
             }
             try
             {
-                await Task.Delay(options.Value.PurgeInterval, clock, stoppingToken);
+                await Task.Delay(options.CurrentValue.PurgeInterval, clock, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -49,7 +49,7 @@ public sealed partial class DocumentRetention(
         var store = scope.ServiceProvider.GetRequiredService<IDocumentStore>();
         var audit = scope.ServiceProvider.GetRequiredService<AuditTrail>();
         var now = clock.GetUtcNow();
-        var before = now - options.Value.VerifiedRetention;
+        var before = now - options.CurrentValue.VerifiedRetention;
         var due = await db.Documents.AsNoTracking()
             .Where(d => d.Status == DocumentStatus.Verified && d.PurgedAt == null && d.ReviewedAt != null && d.ReviewedAt <= before)
             .OrderBy(d => d.ReviewedAt)

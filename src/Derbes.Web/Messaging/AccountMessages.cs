@@ -10,41 +10,42 @@ namespace Derbes.Web.Messaging;
 /// <summary>
 /// Composes the account emails and SMS in the recipient's language and puts them in the outbox. Every
 /// value from a person is HTML-encoded in the HTML part; links are built from <see cref="SiteOptions.PublicUrl"/>.
+/// The site's details are read at each message (the care email can be changed at /admin/settings).
 /// </summary>
-public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResource> l, IOptions<SiteOptions> site)
+public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResource> l, IOptionsMonitor<SiteOptions> site)
 {
     public void ConfirmEmail(Account account, Profile profile, string token) =>
         Email(account, profile, "confirm-email", "Email.Confirm.Subject", "Email.Confirm.Body",
-            site.Value.Link("/account/confirm-email?token=" + Uri.EscapeDataString(token)), "Email.Confirm.Button");
+            site.CurrentValue.Link("/account/confirm-email?token=" + Uri.EscapeDataString(token)), "Email.Confirm.Button");
 
     public void PasswordResetLink(Account account, Profile profile, string token) =>
         Email(account, profile, "reset-password", "Email.Reset.Subject", "Email.Reset.Body",
-            site.Value.Link("/account/reset-password?token=" + Uri.EscapeDataString(token)), "Email.Reset.Button");
+            site.CurrentValue.Link("/account/reset-password?token=" + Uri.EscapeDataString(token)), "Email.Reset.Button");
 
     public void PasswordChanged(Account account, Profile profile) =>
         Email(account, profile, "password-changed", "Email.PasswordChanged.Subject", "Email.PasswordChanged.Body",
-            site.Value.Link("/account/forgot-password"), "Email.PasswordChanged.Button");
+            site.CurrentValue.Link("/account/forgot-password"), "Email.PasswordChanged.Button");
 
     public void AlreadyRegistered(Account account, Profile profile) =>
         Email(account, profile, "already-registered", "Email.AlreadyRegistered.Subject", "Email.AlreadyRegistered.Body",
-            site.Value.Link("/account/forgot-password"), "Email.AlreadyRegistered.Button");
+            site.CurrentValue.Link("/account/forgot-password"), "Email.AlreadyRegistered.Button");
 
     public void DocumentsReceived(Account account, Profile profile, int count) =>
         Email(account, profile, "documents-received", "Email.DocumentsReceived.Subject", "Email.DocumentsReceived.Body",
-            site.Value.Link("/cabinet"), "Email.DocumentsReceived.Button", count);
+            site.CurrentValue.Link("/cabinet"), "Email.DocumentsReceived.Button", count);
 
     public void StaffInvitation(Account account, Profile profile, string token) =>
         Email(account, profile, "staff-invitation", "Email.StaffInvitation.Subject", "Email.StaffInvitation.Body",
-            site.Value.Link("/staff/accept?token=" + Uri.EscapeDataString(token)), "Email.StaffInvitation.Button");
+            site.CurrentValue.Link("/staff/accept?token=" + Uri.EscapeDataString(token)), "Email.StaffInvitation.Button");
 
     public void DocumentVerified(Account account, Profile profile) =>
         Email(account, profile, "document-verified", "Email.DocumentVerified.Subject", "Email.DocumentVerified.Body",
-            site.Value.Link("/cabinet"), "Email.DocumentsReceived.Button");
+            site.CurrentValue.Link("/cabinet"), "Email.DocumentsReceived.Button");
 
     /// <summary>The reason in the customer's language, and the reviewer's note as they wrote it (encoded in HTML).</summary>
     public void DocumentRejected(Account account, Profile profile, Documents.RejectionReason reason, string? note) =>
         Email(account, profile, "document-rejected", "Email.DocumentRejected.Subject", "Email.DocumentRejected.Body",
-            site.Value.Link("/cabinet"), "Email.DocumentsReceived.Button",
+            site.CurrentValue.Link("/cabinet"), "Email.DocumentsReceived.Button",
             new LocalizedArgument("RejectionReason." + reason), note ?? "—");
 
     /// <summary>
@@ -68,13 +69,13 @@ public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResour
             site.Value.Link("/cabinet"), "Email.DocumentsReceived.Button", request);
 
     public void PhoneCode(Account account, string phone, string code, string kind) =>
-        outbox.Sms(account.Id, kind, phone, Languages.In(account.PreferredLanguage, () => l["Sms.Code", site.Value.Name, code].Value));
+        outbox.Sms(account.Id, kind, phone, Languages.In(account.PreferredLanguage, () => l["Sms.Code", site.CurrentValue.Name, code].Value));
 
     private void Email(Account account, Profile profile, string kind, string subjectKey, string bodyKey, string link, string buttonKey, params object[] extra)
     {
         var content = Languages.In(account.PreferredLanguage, () =>
         {
-            var s = site.Value;
+            var s = site.CurrentValue;
             var greeting = l["Email.Greeting", profile.FirstName].Value;
             var arguments = extra.Select(a => a switch
             {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
 
 namespace Derbes.Web.Security;
 
@@ -19,20 +20,21 @@ public sealed class RateLimitOptions
 /// Per-IP limits on the pages that hash passwords or send messages (SECURITY-CHECKS 9). On SQLite (one
 /// instance) the window is counted in memory; on PostgreSQL, where several instances share the database, it is
 /// counted there by <see cref="SharedRateLimit"/>, so the limit is not multiplied by the number of instances.
+/// The limit and the window can be changed at /admin/settings while the site runs, so both are read at each
+/// request, never captured at start.
 /// </summary>
 public static class RateLimits
 {
     public const string Accounts = "accounts";
 
-    public static IServiceCollection AddDerbesRateLimits(this IServiceCollection services, IConfiguration configuration, bool shared)
+    public static IServiceCollection AddDerbesRateLimits(this IServiceCollection services, bool shared)
     {
-        var options = configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             limiter.OnRejected = (context, _) =>
             {
-                var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : options.Window;
+                var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : Current(context.HttpContext).Window;
                 context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
                 return ValueTask.CompletedTask;
             };
@@ -45,23 +47,37 @@ public static class RateLimits
                     return RateLimitPartition.GetNoLimiter("read");
                 }
                 var ip = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-                return RateLimitPartition.GetFixedWindowLimiter(ip, _ => new FixedWindowRateLimiterOptions
+                // The limit and window are part of the partition: a changed setting starts a fresh window with the
+                // new values (the limiter of the old ones is dropped once idle) instead of keeping the old forever.
+                var current = Current(context);
+                var (limit, window) = (current.AccountPostsPerWindow, current.Window);
+                var partition = string.Create(CultureInfo.InvariantCulture, $"{ip}|{limit}|{window.Ticks}");
+                return RateLimitPartition.GetFixedWindowLimiter(partition, _ => new FixedWindowRateLimiterOptions
                 {
-                    PermitLimit = options.AccountPostsPerWindow,
-                    Window = options.Window,
+                    PermitLimit = limit,
+                    Window = window,
                     QueueLimit = 0,
                 });
             });
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                HttpMethods.IsPost(context.Request.Method) && context.Request.Path.StartsWithSegments("/account", StringComparison.OrdinalIgnoreCase)
-                    ? RateLimitPartition.GetConcurrencyLimiter("account-posts", _ => new ConcurrencyLimiterOptions
-                    {
-                        PermitLimit = options.ConcurrentAccountPosts,
-                        QueueLimit = options.QueuedAccountPosts,
-                        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                    })
-                    : RateLimitPartition.GetNoLimiter("other"));
+            {
+                if (!HttpMethods.IsPost(context.Request.Method) || !context.Request.Path.StartsWithSegments("/account", StringComparison.OrdinalIgnoreCase))
+                {
+                    return RateLimitPartition.GetNoLimiter("other");
+                }
+                // Not editable on the settings page: this one limiter is created once, with the options of the first account POST.
+                var options = Current(context);
+                return RateLimitPartition.GetConcurrencyLimiter("account-posts", _ => new ConcurrencyLimiterOptions
+                {
+                    PermitLimit = options.ConcurrentAccountPosts,
+                    QueueLimit = options.QueuedAccountPosts,
+                    QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                });
+            });
         });
         return services;
     }
+
+    private static RateLimitOptions Current(HttpContext context) =>
+        context.RequestServices.GetRequiredService<IOptionsMonitor<RateLimitOptions>>().CurrentValue;
 }

@@ -9,9 +9,10 @@ namespace Derbes.Web.Security;
 /// <summary>
 /// The per-IP limit on the account forms when several instances share one PostgreSQL database: the same fixed
 /// window as the in-memory limiter, but counted in the database, so N instances do not allow N times as many
-/// requests. Applies to POSTs of endpoints marked <c>[EnableRateLimiting(RateLimits.Accounts)]</c>.
+/// requests. Applies to POSTs of endpoints marked <c>[EnableRateLimiting(RateLimits.Accounts)]</c>. The limit
+/// and window are read at each request (they can be changed at /admin/settings).
 /// </summary>
-public sealed class SharedRateLimit(RequestDelegate next, IOptions<RateLimitOptions> options, TimeProvider clock, BlindIndex index)
+public sealed class SharedRateLimit(RequestDelegate next, IOptionsMonitor<RateLimitOptions> options, TimeProvider clock, BlindIndex index)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -22,7 +23,7 @@ public sealed class SharedRateLimit(RequestDelegate next, IOptions<RateLimitOpti
             await next(context);
             return;
         }
-        var o = options.Value;
+        var o = options.CurrentValue;
         var now = clock.GetUtcNow();
         var windowTicks = o.Window.Ticks;
         var windowStart = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % windowTicks), TimeSpan.Zero);

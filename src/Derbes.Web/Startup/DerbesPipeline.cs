@@ -2,6 +2,7 @@ using Derbes.Web.Data;
 using Derbes.Web.Localization;
 using Derbes.Web.Privacy;
 using Derbes.Web.Security;
+using Derbes.Web.Settings;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Localization;
 using Microsoft.AspNetCore.Mvc;
@@ -92,6 +93,8 @@ public static partial class DerbesPipeline
             await PolicySeed.PublishFirstEditionAsync(db, clock, CancellationToken.None);
             await StaffSetup.EnsureRolesAsync(services.GetRequiredService<Microsoft.AspNetCore.Identity.RoleManager<Microsoft.AspNetCore.Identity.IdentityRole<Guid>>>());
         }
+        // What Administrators saved at /admin/settings, now that the table exists, before the first request.
+        await services.GetRequiredService<DatabaseSettings>().ReloadAsync(CancellationToken.None);
         await StaffSetup.OfferFirstAdministratorAsync(services, logger, CancellationToken.None);
     }
 }

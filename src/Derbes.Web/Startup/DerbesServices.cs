@@ -9,6 +9,7 @@ using Derbes.Web.Localization;
 using Derbes.Web.Messaging;
 using Derbes.Web.Pages.Account;
 using Derbes.Web.Security;
+using Derbes.Web.Settings;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
@@ -28,6 +29,13 @@ public static class DerbesServices
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
+        // Last source, so it wins over appsettings, the environment and the command line: what an Administrator
+        // saved at /admin/settings (only the keys in EditableSettings). Filled by DatabaseSettings once the app runs.
+        // Keep it first here: a source added to builder.Configuration after this one would win over the page.
+        var saved = new DatabaseSettingsSource();
+        ((IConfigurationBuilder)builder.Configuration).Add(saved);
+        services.AddSingleton(saved);
+        services.AddOptions<SettingsOptions>().BindConfiguration(SettingsOptions.Section);
         services.AddOptions<DataOptions>().BindConfiguration(DataOptions.Section);
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section);
         services.AddOptions<KeyOptions>().BindConfiguration(KeyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -203,6 +211,9 @@ public static class DerbesServices
         services.AddScoped<Derbes.Web.Staff.CustomerRecords>();
         services.AddScoped<Disclosures.DisclosureRegister>();
         services.AddScoped<Derbes.Web.Staff.StaffNames>();
+        services.AddSingleton<DatabaseSettings>();
+        services.AddHostedService(sp => sp.GetRequiredService<DatabaseSettings>());
+        services.AddScoped<SettingsStore>();
 
         services.AddSingleton<IMalwareScanner, SignatureMalwareScanner>();
         services.AddSingleton<DocumentInspector>();
@@ -268,7 +279,7 @@ public static class DerbesServices
             ];
         });
         var database = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
-        services.AddDerbesRateLimits(builder.Configuration, shared: database.Provider == DatabaseProvider.Postgres);
+        services.AddDerbesRateLimits(shared: database.Provider == DatabaseProvider.Postgres);
         // A database that does not answer within 3 s counts as down: a load balancer must not wait on a dead host.
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"], timeout: TimeSpan.FromSeconds(3));
         services.AddHsts(o =>

@@ -30,4 +30,23 @@ public sealed class KazakhPhoneTests
     [InlineData("+7 701 123 45 6")]
     public void RussianLandlineForeignAndMalformedNumbersAreRefused(string typed) =>
         Assert.False(KazakhPhone.TryNormalise(typed, out _));
+
+    [Theory]
+    [InlineData("+7 727 250 00 00", "+77272500000")] // Almaty landline
+    [InlineData("8 7172 55 55 55", "+77172555555")] // Astana landline
+    [InlineData("8 701 123 45 67", "+77011234567")]
+    public void AnOfficeContactMayGiveALandline(string typed, string expected)
+    {
+        Assert.True(KazakhPhone.TryNormaliseAnyLine(typed, out var e164));
+        Assert.Equal(expected, e164);
+    }
+
+    [Theory]
+    [InlineData("+7 916 123 45 67")]
+    [InlineData("+7 495 123 45 67")] // Moscow landline: +7 but Russia
+    [InlineData("+1 202 555 0100")]
+    [InlineData("12345")]
+    [InlineData("")]
+    public void AnOfficeContactMustStillBeAKazakhstanNumber(string typed) =>
+        Assert.False(KazakhPhone.TryNormaliseAnyLine(typed, out _));
 }
