@@ -41,8 +41,31 @@ public sealed partial class DocumentRetention(
         }
     }
 
+    // One run at a time in this instance: a run started by hand waits for the scheduled one to finish its files,
+    // so when it returns, every file it could see as due is gone (other instances are kept apart by the claims).
+    private readonly SemaphoreSlim _run = new(1, 1);
+
     /// <summary>Destroys one batch of files past their time; returns how many.</summary>
     public async Task<int> PurgeDueAsync(CancellationToken cancellationToken)
+    {
+        await _run.WaitAsync(cancellationToken);
+        try
+        {
+            return await PurgeBatchAsync(cancellationToken);
+        }
+        finally
+        {
+            _run.Release();
+        }
+    }
+
+    public override void Dispose()
+    {
+        _run.Dispose();
+        base.Dispose();
+    }
+
+    private async Task<int> PurgeBatchAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<DerbesDb>();

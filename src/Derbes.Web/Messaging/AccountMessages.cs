@@ -56,7 +56,7 @@ public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResour
     {
         ArgumentNullException.ThrowIfNull(disclosure);
         Email(account, profile, "data-disclosed", "Email.DataDisclosed.Subject", "Email.DataDisclosed.Body",
-            site.Value.Link("/cabinet"), "Email.DocumentsReceived.Button",
+            site.CurrentValue.Link("/cabinet"), "Email.DocumentsReceived.Button",
             new LocalizedList([.. Disclosures.Disclosure.Each(disclosure.Categories).Select(c => "DataCategory." + c)]),
             disclosure.RecipientName,
             disclosure.DisclosedOn.ToString("dd.MM.yyyy", System.Globalization.CultureInfo.InvariantCulture),
@@ -66,7 +66,7 @@ public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResour
     /// <summary>Tells the customer their data was corrected on their request, quoting its number.</summary>
     public void DataCorrected(Account account, Profile profile, string request) =>
         Email(account, profile, "data-corrected", "Email.DataCorrected.Subject", "Email.DataCorrected.Body",
-            site.Value.Link("/cabinet"), "Email.DocumentsReceived.Button", request);
+            site.CurrentValue.Link("/cabinet"), "Email.DocumentsReceived.Button", request);
 
     public void PhoneCode(Account account, string phone, string code, string kind) =>
         outbox.Sms(account.Id, kind, phone, Languages.In(account.PreferredLanguage, () => l["Sms.Code", site.CurrentValue.Name, code].Value));
