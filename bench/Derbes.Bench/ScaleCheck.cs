@@ -161,23 +161,14 @@ internal static partial class ScaleCheck
         return (userTask.GetAwaiter().GetResult(), keyTask.GetAwaiter().GetResult());
     }
 
-    private static Account NewCustomer(int i, string hash, DateTimeOffset now) => new()
+    private static Account NewCustomer(int i, string hash, DateTimeOffset now)
     {
-        Id = Guid.NewGuid(),
-        Kind = AccountKind.Customer,
-        Status = AccountStatus.Active,
-        EmailConfirmed = true,
-        ConfirmedAt = now,
-        PhoneNumberConfirmed = true,
-        PreferredLanguage = "kk",
-        CreatedAt = now,
-        UserName = (1_000_000_000 + i).ToString(CultureInfo.InvariantCulture),
-        NormalizedUserName = (1_000_000_000 + i).ToString(CultureInfo.InvariantCulture),
-        SecurityStamp = Guid.NewGuid().ToString("N"),
-        ConcurrencyStamp = Guid.NewGuid().ToString(),
-        LockoutEnabled = true,
-        PasswordHash = hash,
-    };
+        var account = Account.NewCustomer(now, "kk", (1_000_000_000 + i).ToString(CultureInfo.InvariantCulture));
+        account.ConfirmEmail(now);
+        account.PhoneNumberConfirmed = true;
+        account.PasswordHash = hash;
+        return account;
+    }
 
     /// <summary>
     /// The look-ups, as the app sends them: each command is captured from the app's own AccountDirectory

@@ -294,21 +294,9 @@ internal static class SignInBench
             for (var i = start; i < Math.Min(count, start + batch); i++)
             {
                 var email = $"customer{i}@bench.example.kz";
-                var account = new Account
-                {
-                    Id = Guid.NewGuid(),
-                    Kind = AccountKind.Customer,
-                    Status = AccountStatus.Active,
-                    EmailConfirmed = true,
-                    PreferredLanguage = "kk",
-                    CreatedAt = DateTimeOffset.UtcNow,
-                    UserName = (1_000_000_000 + i).ToString(CultureInfo.InvariantCulture),
-                    NormalizedUserName = (1_000_000_000 + i).ToString(CultureInfo.InvariantCulture),
-                    SecurityStamp = Guid.NewGuid().ToString("N"),
-                    ConcurrencyStamp = Guid.NewGuid().ToString(),
-                    LockoutEnabled = true,
-                    PasswordHash = hash,
-                };
+                var account = Account.NewCustomer(DateTimeOffset.UtcNow, "kk", (1_000_000_000 + i).ToString(CultureInfo.InvariantCulture));
+                account.ConfirmEmail(account.CreatedAt);
+                account.PasswordHash = hash;
                 vault.CreateKey(account.Id);
                 accounts.Seal(account, new Profile("Bench", "Customer", email, $"+7701{i:D7}"));
                 db.Users.Add(account);

@@ -16,35 +16,12 @@ public sealed partial class AuditRetention(
     IServiceScopeFactory scopes,
     IOptionsMonitor<AuditOptions> options,
     TimeProvider clock,
-    ILogger<AuditRetention> logger) : BackgroundService
+    ILogger<AuditRetention> logger) : RetentionJob(clock, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                while (await PurgeDueAsync(stoppingToken) > 0)
-                {
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogPurgeFailed(logger, ex);
-            }
-            try
-            {
-                await Task.Delay(options.CurrentValue.PurgeInterval, clock, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    protected override TimeSpan Interval => options.CurrentValue.PurgeInterval;
 
     /// <summary>Removes one batch of entries past their time behind a checkpoint; returns how many.</summary>
-    public async Task<int> PurgeDueAsync(CancellationToken cancellationToken)
+    public override async Task<int> PurgeDueAsync(CancellationToken cancellationToken)
     {
         var settings = options.CurrentValue;
         await using var scope = scopes.CreateAsyncScope();
@@ -54,7 +31,7 @@ public sealed partial class AuditRetention(
         return await db.WithChainLockAsync(async ct =>
         {
             // Read under the lock: what another instance purged a moment ago is gone, and its checkpoint is the latest.
-            var now = clock.GetUtcNow();
+            var now = Clock.GetUtcNow();
             var before = now - settings.Retention;
             var latest = await db.AuditCheckpoints.AsNoTracking().OrderByDescending(c => c.Id).FirstOrDefaultAsync(ct);
             var oldest = await db.AuditEntries.AsNoTracking().OrderBy(e => e.Id).Take(settings.PurgeBatchSize).ToListAsync(ct);
@@ -103,8 +80,6 @@ public sealed partial class AuditRetention(
         }, cancellationToken);
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Audit retention run failed")]
-    private static partial void LogPurgeFailed(ILogger logger, Exception ex);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Audit retention refused to purge: the audit trail is broken at entry {EntryId}; run verify-audit")]
     private static partial void LogBrokenChain(ILogger logger, long entryId);

@@ -49,6 +49,24 @@ public sealed class Account : IdentityUser<Guid>
     public bool CanSignIn => Status == AccountStatus.Active && EmailConfirmed;
 
     /// <summary>
+    /// A customer as registration creates them: unconfirmed, no password yet, with <paramref name="number"/> as the
+    /// customer number (the user name they may also sign in with).
+    /// </summary>
+    public static Account NewCustomer(DateTimeOffset now, string language, string number) => new()
+    {
+        Id = Guid.NewGuid(),
+        Kind = AccountKind.Customer,
+        Status = AccountStatus.Unconfirmed,
+        PreferredLanguage = language,
+        CreatedAt = now,
+        SecurityStamp = Guid.NewGuid().ToString("N"),
+        ConcurrencyStamp = Guid.NewGuid().ToString(),
+        LockoutEnabled = true,
+        UserName = number,
+        NormalizedUserName = number,
+    };
+
+    /// <summary>
     /// A member of staff as an invitation creates them: no password, no authenticator, not yet able to sign in,
     /// with a staff number (9 and nine digits) where customers have their customer number.
     /// </summary>

@@ -10,43 +10,20 @@ namespace Derbes.Web.Documents;
 /// purpose needs). The record stays, with its verification result and the time of destruction, and each
 /// destruction is an audit entry. The retention is read at each run: it can be changed at /admin/settings.
 /// </summary>
-public sealed partial class DocumentRetention(
+public sealed class DocumentRetention(
     IServiceScopeFactory scopes,
     IOptionsMonitor<DocumentOptions> options,
     TimeProvider clock,
-    ILogger<DocumentRetention> logger) : BackgroundService
+    ILogger<DocumentRetention> logger) : RetentionJob(clock, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                while (await PurgeDueAsync(stoppingToken) > 0)
-                {
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogPurgeFailed(logger, ex);
-            }
-            try
-            {
-                await Task.Delay(options.CurrentValue.PurgeInterval, clock, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    protected override TimeSpan Interval => options.CurrentValue.PurgeInterval;
 
     // One run at a time in this instance: a run started by hand waits for the scheduled one to finish its files,
     // so when it returns, every file it could see as due is gone (other instances are kept apart by the claims).
     private readonly SemaphoreSlim _run = new(1, 1);
 
     /// <summary>Destroys one batch of files past their time; returns how many.</summary>
-    public async Task<int> PurgeDueAsync(CancellationToken cancellationToken)
+    public override async Task<int> PurgeDueAsync(CancellationToken cancellationToken)
     {
         await _run.WaitAsync(cancellationToken);
         try
@@ -71,7 +48,7 @@ public sealed partial class DocumentRetention(
         var db = scope.ServiceProvider.GetRequiredService<DerbesDb>();
         var store = scope.ServiceProvider.GetRequiredService<IDocumentStore>();
         var audit = scope.ServiceProvider.GetRequiredService<AuditTrail>();
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         var before = now - options.CurrentValue.VerifiedRetention;
         var due = await db.Documents.AsNoTracking()
             .Where(d => d.Status == DocumentStatus.Verified && d.PurgedAt == null && d.ReviewedAt != null && d.ReviewedAt <= before)
@@ -107,6 +84,4 @@ public sealed partial class DocumentRetention(
         return purged;
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Document retention run failed")]
-    private static partial void LogPurgeFailed(ILogger logger, Exception ex);
 }

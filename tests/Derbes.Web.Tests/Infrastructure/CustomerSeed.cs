@@ -34,18 +34,7 @@ public static class CustomerSeed
         {
             var number = (first + i).ToString(CultureInfo.InvariantCulture);
             var email = $"seeded.{number}@example.kz";
-            var account = new Derbes.Web.Customers.Account
-            {
-                Id = Guid.NewGuid(),
-                Kind = AccountKind.Customer,
-                PreferredLanguage = language,
-                CreatedAt = now,
-                LockoutEnabled = true,
-                SecurityStamp = Guid.NewGuid().ToString("N"),
-                ConcurrencyStamp = Guid.NewGuid().ToString(),
-                UserName = number,
-                NormalizedUserName = number,
-            };
+            var account = Derbes.Web.Customers.Account.NewCustomer(now, language, number);
             account.ConfirmEmail(now);
             vault.CreateKey(account.Id);
             directory.Seal(account, new Profile("Айгүл", "Сейітова", email, null));

@@ -162,19 +162,7 @@ public sealed class RegisterModel(
         }
 
         var now = clock.GetUtcNow();
-        var account = new Derbes.Web.Customers.Account
-        {
-            Id = Guid.NewGuid(),
-            Kind = AccountKind.Customer,
-            Status = AccountStatus.Unconfirmed,
-            PreferredLanguage = language,
-            CreatedAt = now,
-            SecurityStamp = Guid.NewGuid().ToString("N"),
-            ConcurrencyStamp = Guid.NewGuid().ToString(),
-            LockoutEnabled = true,
-        };
-        account.UserName = await NewCustomerNumberAsync(cancellationToken);
-        account.NormalizedUserName = account.UserName;
+        var account = Derbes.Web.Customers.Account.NewCustomer(now, language, await NewCustomerNumberAsync(cancellationToken));
         vault.CreateKey(account.Id);
         var profile = new Profile(firstName, lastName, BlindIndex.NormaliseEmail(email), phone);
         directory.Seal(account, profile);
