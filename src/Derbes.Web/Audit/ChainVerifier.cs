@@ -47,6 +47,13 @@ public static class ChainVerifier
 {
     private const int Batch = 5_000;
 
+    /// <summary>The consent ledger alone (it is never purged, so it is checked from its first record).</summary>
+    public static Task<(long Count, long? FirstBroken)> VerifyConsentLedgerAsync(DerbesDb db, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return VerifyAsync(db.ConsentRecords, c => c.Id, (HashChain.Genesis, 0L), cancellationToken);
+    }
+
     public static async Task<ChainReport> VerifyAsync(DerbesDb db, CheckpointSigner signer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);

@@ -10,8 +10,23 @@ public sealed class ConsentLedger(DerbesDb db, IHttpContextAccessor http, TimePr
 {
     private readonly HashSet<string> _textsAdded = [];
 
-    public ConsentRecord Record(Guid accountId, ConsentPurpose purpose, bool granted, int edition, string language, string textShown)
+    /// <summary>
+    /// Adds one record. <paramref name="action"/> defaults to a grant or a withdrawal as <paramref name="granted"/>
+    /// says; a staff entry names the member of staff and the letter's reference.
+    /// </summary>
+    public ConsentRecord Record(
+        Guid accountId,
+        ConsentPurpose purpose,
+        bool granted,
+        int edition,
+        string language,
+        string textShown,
+        ConsentAction? action = null,
+        ConsentChannel channel = ConsentChannel.WebForm,
+        Guid? staffId = null,
+        string reference = "")
     {
+        ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(textShown);
         var sha = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(textShown)));
         if (_textsAdded.Add(sha))
@@ -27,6 +42,10 @@ public sealed class ConsentLedger(DerbesDb db, IHttpContextAccessor http, TimePr
             AccountId = accountId,
             Purpose = purpose,
             Granted = granted,
+            Action = action ?? (granted ? ConsentAction.Grant : ConsentAction.Withdraw),
+            Channel = channel,
+            StaffId = staffId,
+            Reference = reference.Length <= 64 ? reference : reference[..64],
             EditionNumber = edition,
             Language = language,
             TextSha256 = sha,
@@ -36,6 +55,18 @@ public sealed class ConsentLedger(DerbesDb db, IHttpContextAccessor http, TimePr
         };
         db.ConsentRecords.Add(record);
         return record;
+    }
+
+    /// <summary>The latest record of each purpose the customer has one for: whether they agree now, and since when.</summary>
+    public async Task<Dictionary<ConsentPurpose, ConsentRecord>> CurrentAsync(Guid accountId, CancellationToken cancellationToken)
+    {
+        var records = await db.ConsentRecords.AsNoTracking().Where(c => c.AccountId == accountId).OrderBy(c => c.Id).ToListAsync(cancellationToken);
+        var current = new Dictionary<ConsentPurpose, ConsentRecord>();
+        foreach (var record in records)
+        {
+            current[record.Purpose] = record;
+        }
+        return current;
     }
 
     /// <summary>

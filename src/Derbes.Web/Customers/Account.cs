@@ -17,6 +17,11 @@ public enum AccountStatus
     Blocked = 2,
     /// <summary>A member of staff invited by an administrator who has not yet set a password and an authenticator.</summary>
     Invited = 3,
+    /// <summary>
+    /// The customer withdrew consent to processing: no sign-in, no recovery, no advertising; the account is being
+    /// closed (Art. 8 p.7: processing stops within 15 working days).
+    /// </summary>
+    Closing = 4,
 }
 
 /// <summary>
@@ -47,6 +52,9 @@ public sealed class Account : IdentityUser<Guid>
     public int LockoutCount { get; set; }
 
     public bool CanSignIn => Status == AccountStatus.Active && EmailConfirmed;
+
+    /// <summary>Blocked, or closing after the consent to processing was withdrawn: only storage goes on (no recovery, no transfers).</summary>
+    public bool ProcessingStopped => Status is AccountStatus.Blocked or AccountStatus.Closing;
 
     /// <summary>
     /// A customer as registration creates them: unconfirmed, no password yet, with <paramref name="number"/> as the

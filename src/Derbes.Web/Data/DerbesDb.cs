@@ -276,6 +276,7 @@ public abstract class DerbesDb(DbContextOptions options)
             c.Property(x => x.PreviousHash).HasMaxLength(64);
             c.Property(x => x.Ip).HasMaxLength(64);
             c.Property(x => x.UserAgent).HasMaxLength(512);
+            c.Property(x => x.Reference).HasMaxLength(64);
         });
         builder.Entity<ConsentText>(t =>
         {

@@ -176,7 +176,7 @@ public sealed class DisclosureRegister(
         }
         if (draft.RecipientKind == RecipientKind.ThirdParty)
         {
-            var blocked = accounts.Where(a => a.Status == AccountStatus.Blocked).Select(a => a.UserName ?? "").Order(StringComparer.Ordinal).ToList();
+            var blocked = accounts.Where(a => a.ProcessingStopped).Select(a => a.UserName ?? "").Order(StringComparer.Ordinal).ToList();
             if (blocked.Count > 0)
             {
                 return await RefuseAsync(DisclosureRefusal.Blocked, blocked, draft, cancellationToken);

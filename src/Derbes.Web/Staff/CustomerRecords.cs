@@ -31,6 +31,30 @@ public enum Correction
     NotOnARequest,
 }
 
+/// <summary>What a member of staff enters from a customer's letter about one consent.</summary>
+public enum LetterDecision
+{
+    Grant,
+    Withdraw,
+    /// <summary>A withdrawal of processing consent refused with reasons: an obligation is still open (Art. 8 p.2).</summary>
+    RefuseWithdrawal,
+}
+
+public enum LetterEntry
+{
+    Done,
+    Unchanged,
+    NotFound,
+    /// <summary>The purpose cannot be switched that way from a letter (the attestation; granting processing).</summary>
+    NotAllowed,
+}
+
+/// <summary>One record of the proof of consent, with the exact words the customer was shown.</summary>
+public sealed record ProvenConsent(ConsentRecord Record, string Text, string? StaffName);
+
+/// <summary>Everything that proves what one customer agreed to (Art. 25), for the authorized body.</summary>
+public sealed record ConsentProof(Guid CustomerId, string Number, Profile Profile, DateTimeOffset MadeAt, IReadOnlyList<ProvenConsent> Records, long LedgerRecords, long? LedgerBrokenAt);
+
 public sealed record CustomerHit(Guid Id, string Number, string MaskedEmail, string? MaskedPhone, AccountStatus Status, DateTimeOffset CreatedAt);
 
 public sealed record CustomerRecord(
@@ -66,6 +90,8 @@ public sealed class CustomerRecords(
     Messaging.AccountMessages messages,
     Microsoft.Extensions.Options.IOptions<AccountOptions> options,
     StaffNames staffNames,
+    ConsentLedger ledger,
+    Microsoft.Extensions.Localization.IStringLocalizer<SharedResource> l,
     TimeProvider clock)
 {
     public static readonly TimeSpan GrantLifetime = TimeSpan.FromMinutes(15);
@@ -215,7 +241,7 @@ public sealed class CustomerRecords(
     public async Task<bool> SendResetAsync(Guid customerId, ViewReason reason, string reference, CancellationToken cancellationToken)
     {
         var account = await db.Users.SingleOrDefaultAsync(a => a.Id == customerId && a.Kind == AccountKind.Customer, cancellationToken);
-        if (account is null || account.Status == AccountStatus.Blocked || !account.EmailConfirmed)
+        if (account is null || account.ProcessingStopped || !account.EmailConfirmed)
         {
             return false;
         }
@@ -230,7 +256,7 @@ public sealed class CustomerRecords(
     public async Task<bool> ResendConfirmationAsync(Guid customerId, ViewReason reason, string reference, CancellationToken cancellationToken)
     {
         var account = await db.Users.SingleOrDefaultAsync(a => a.Id == customerId && a.Kind == AccountKind.Customer, cancellationToken);
-        if (account is null || account.EmailConfirmed || account.Status == AccountStatus.Blocked)
+        if (account is null || account.EmailConfirmed || account.ProcessingStopped)
         {
             return false;
         }
@@ -281,6 +307,101 @@ public sealed class CustomerRecords(
         }
         await db.SaveChangesAsync(cancellationToken);
         return Correction.Done;
+    }
+
+    /// <summary>
+    /// Records a customer's decision received by letter (channel: staff entry, with this member of staff and the
+    /// letter's reference) in the consent ledger. Withdrawing processing consent starts the account's closure: no
+    /// sign-in from now on, every session ends. A refusal records the open obligation instead and changes nothing.
+    /// </summary>
+    public async Task<LetterEntry> RecordLetterAsync(
+        Guid customerId, (ViewReason Reason, string Reference) grant, ConsentPurpose purpose, LetterDecision decision, string letter, string obligation, CancellationToken cancellationToken)
+    {
+        var account = await db.Users.SingleOrDefaultAsync(a => a.Id == customerId && a.Kind == AccountKind.Customer, cancellationToken);
+        if (account is null)
+        {
+            return LetterEntry.NotFound;
+        }
+        var allowed = purpose switch
+        {
+            ConsentPurpose.Processing => decision != LetterDecision.Grant,
+            ConsentPurpose.AdvertisingEmail or ConsentPurpose.AdvertisingSms or ConsentPurpose.ThirdPartyTransfer => decision != LetterDecision.RefuseWithdrawal,
+            _ => false,
+        };
+        if (!allowed)
+        {
+            return LetterEntry.NotAllowed;
+        }
+        var current = (await ledger.CurrentAsync(customerId, cancellationToken)).GetValueOrDefault(purpose);
+        var agrees = current?.Granted == true;
+        if ((decision == LetterDecision.Grant && agrees) || (decision != LetterDecision.Grant && !agrees))
+        {
+            return LetterEntry.Unchanged;
+        }
+        var edition = await db.PolicyEditions.MaxAsync(e => (int?)e.Number, cancellationToken) ?? 1;
+        var wording = ConsentWording.Text(l, purpose, edition, account.PreferredLanguage);
+        var staffId = Guid.TryParse(StaffId(), out var id) ? id : (Guid?)null;
+        if (decision == LetterDecision.RefuseWithdrawal)
+        {
+            ledger.Record(customerId, purpose, true, edition, account.PreferredLanguage, wording, ConsentAction.WithdrawalRefused, ConsentChannel.StaffEntry, staffId, obligation);
+        }
+        else
+        {
+            ledger.Record(customerId, purpose, decision == LetterDecision.Grant, edition, account.PreferredLanguage, wording, channel: ConsentChannel.StaffEntry, staffId: staffId, reference: letter);
+        }
+        audit.Record("consent.from-letter", customerId, outcome: $"{purpose}:{decision} {Outcome(grant.Reason, grant.Reference)}");
+        if (purpose == ConsentPurpose.Processing && decision == LetterDecision.Withdraw)
+        {
+            await StartClosingAsync(account, cancellationToken);
+            return LetterEntry.Done;
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        return LetterEntry.Done;
+    }
+
+    /// <summary>
+    /// The customer no longer agrees to processing: the account stops (no sign-in or recovery; every session ends
+    /// at once) and is closed within the statutory term. Saves the caller's unit of work.
+    /// </summary>
+    private async Task StartClosingAsync(Account account, CancellationToken cancellationToken)
+    {
+        account.Status = AccountStatus.Closing;
+        var now = clock.GetUtcNow();
+        foreach (var session in await db.Sessions.Where(s => s.AccountId == account.Id && s.EndedAt == null).ToListAsync(cancellationToken))
+        {
+            session.End(now);
+        }
+        audit.Record("customer.closing", account.Id, outcome: "processing-consent-withdrawn");
+        // Saves, and a new stamp refuses every cookie the customer holds, on every instance.
+        await users.UpdateSecurityStampAsync(account);
+    }
+
+    /// <summary>
+    /// The proof of consent for one customer (Art. 25): every ledger record with the exact text shown, who entered
+    /// it if staff did, and the ledger's own check. Making it is audited with the record's reason.
+    /// </summary>
+    public async Task<ConsentProof?> ConsentProofAsync(Guid customerId, (ViewReason Reason, string Reference) grant, CancellationToken cancellationToken)
+    {
+        var account = await db.Users.AsNoTracking().SingleOrDefaultAsync(a => a.Id == customerId && a.Kind == AccountKind.Customer, cancellationToken);
+        if (account is null)
+        {
+            return null;
+        }
+        var records = await db.ConsentRecords.AsNoTracking().Where(c => c.AccountId == customerId).OrderBy(c => c.Id).ToListAsync(cancellationToken);
+        var hashes = records.Select(r => r.TextSha256).Distinct().ToList();
+        var texts = await db.ConsentTexts.AsNoTracking().Where(t => hashes.Contains(t.Sha256)).ToDictionaryAsync(t => t.Sha256, t => t.Text, cancellationToken);
+        var names = await staffNames.ForAsync(records.Where(r => r.StaffId is not null).Select(r => r.StaffId!.Value), cancellationToken);
+        var (count, broken) = await Audit.ChainVerifier.VerifyConsentLedgerAsync(db, cancellationToken);
+        audit.Record("customer.consent-proof", customerId, outcome: Outcome(grant.Reason, grant.Reference));
+        await db.SaveChangesAsync(cancellationToken);
+        return new ConsentProof(
+            customerId,
+            account.UserName ?? "",
+            directory.Open(account),
+            clock.GetUtcNow(),
+            [.. records.Select(r => new ProvenConsent(r, texts.GetValueOrDefault(r.TextSha256, ""), r.StaffId is { } s ? names.GetValueOrDefault(s.ToString()) : null))],
+            count,
+            broken);
     }
 
     /// <summary>A reference as staff type it (a ticket or letter number): printable, trimmed, at most 40 characters.</summary>

@@ -5,12 +5,13 @@ namespace Derbes.Web.Startup;
 
 /// <summary>
 /// Operator commands run with the site's own configuration instead of serving it:
-/// <c>dotnet run --project src/Derbes.Web -- verify-audit</c>.
+/// <c>dotnet run --project src/Derbes.Web -- verify-audit</c> (the audit trail and the consent ledger) or
+/// <c>-- verify-consents</c> (the consent ledger alone).
 /// </summary>
 public static class Commands
 {
     /// <summary>The command named by the arguments, or null to run the site.</summary>
-    public static string? Named(string[] args) => args is [var first, ..] && first == "verify-audit" ? first : null;
+    public static string? Named(string[] args) => args is [var first, ..] && first is "verify-audit" or "verify-consents" ? first : null;
 
     public static async Task<int> RunAsync(WebApplication app, string command, TextWriter output)
     {
@@ -19,6 +20,7 @@ public static class Commands
         return command switch
         {
             "verify-audit" => await VerifyAuditAsync(app.Services, output, CancellationToken.None),
+            "verify-consents" => await VerifyConsentsAsync(app.Services, output, CancellationToken.None),
             _ => 2,
         };
     }
@@ -35,9 +37,7 @@ public static class Commands
         var signer = scope.ServiceProvider.GetRequiredService<CheckpointSigner>();
         var report = await ChainVerifier.VerifyAsync(scope.ServiceProvider.GetRequiredService<DerbesDb>(), signer, cancellationToken);
         await output.WriteLineAsync(AuditLine(report));
-        await output.WriteLineAsync(report.FirstBrokenConsentRecord is { } c
-            ? $"consent ledger: BROKEN at record {c} (after {report.ConsentRecords} intact records)"
-            : $"consent ledger: intact ({report.ConsentRecords} records)");
+        await output.WriteLineAsync(ConsentLine(report.ConsentRecords, report.FirstBrokenConsentRecord));
         await output.WriteLineAsync($"audit checkpoint key {signer.CurrentKeyId}: ed25519 public key {signer.PublicKeyHex(signer.CurrentKeyId)}");
         if (report.Checkpoint is { } checkpoint && checkpoint.KeyId != signer.CurrentKeyId && signer.PublicKeyHex(checkpoint.KeyId) is { } older)
         {
@@ -45,6 +45,21 @@ public static class Commands
         }
         return report.Intact ? 0 : 1;
     }
+
+    /// <summary>Walks the consent ledger; exit code 0 when intact, 1 with the first broken record named otherwise.</summary>
+    public static async Task<int> VerifyConsentsAsync(IServiceProvider services, TextWriter output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(output);
+        await using var scope = services.CreateAsyncScope();
+        var (count, broken) = await ChainVerifier.VerifyConsentLedgerAsync(scope.ServiceProvider.GetRequiredService<DerbesDb>(), cancellationToken);
+        await output.WriteLineAsync(ConsentLine(count, broken));
+        return broken is null ? 0 : 1;
+    }
+
+    private static string ConsentLine(long count, long? broken) => broken is { } c
+        ? $"consent ledger: BROKEN at record {c} (after {count} intact records)"
+        : $"consent ledger: intact ({count} records)";
 
     private static string AuditLine(ChainReport report)
     {

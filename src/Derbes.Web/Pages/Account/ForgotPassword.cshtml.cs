@@ -49,7 +49,7 @@ public sealed class ForgotPasswordModel(
         var byPhone = !login.Contains('@', StringComparison.Ordinal);
         var account = await directory.FindByLoginAsync(login, cancellationToken);
         var now = clock.GetUtcNow();
-        if (account is not null && account.Status != AccountStatus.Blocked)
+        if (account is not null && !account.ProcessingStopped)
         {
             var purpose = byPhone ? TokenPurpose.ResetPasswordCode : TokenPurpose.ResetPasswordLink;
             var recent = await tokens.CountIssuedSinceAsync(account.Id, purpose, now.AddHours(-1), cancellationToken);

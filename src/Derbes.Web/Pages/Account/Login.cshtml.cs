@@ -131,6 +131,13 @@ public sealed class LoginModel(
             ModelState.AddModelError(string.Empty, l["Login.Blocked"]);
             return Page();
         }
+        if (account.Status == AccountStatus.Closing)
+        {
+            audit.Record("signin.failed", account.Id, "closing");
+            await db.SaveChangesAsync(cancellationToken);
+            ModelState.AddModelError(string.Empty, l["Login.Closing"]);
+            return Page();
+        }
         if (!account.EmailConfirmed)
         {
             var last = await tokens.LastIssuedAsync(account.Id, TokenPurpose.ConfirmEmail, cancellationToken);

@@ -149,8 +149,14 @@ namespace Derbes.Web.Data.Migrations.Postgres
                     b.Property<Guid>("AccountId")
                         .HasColumnType("uuid");
 
+                    b.Property<int>("Action")
+                        .HasColumnType("integer");
+
                     b.Property<DateTimeOffset>("At")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Channel")
+                        .HasColumnType("integer");
 
                     b.Property<int>("EditionNumber")
                         .HasColumnType("integer");
@@ -180,6 +186,14 @@ namespace Derbes.Web.Data.Migrations.Postgres
 
                     b.Property<int>("Purpose")
                         .HasColumnType("integer");
+
+                    b.Property<string>("Reference")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<Guid?>("StaffId")
+                        .HasColumnType("uuid");
 
                     b.Property<string>("TextSha256")
                         .IsRequired()

@@ -138,7 +138,13 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                     b.Property<Guid>("AccountId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Action")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Channel")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("EditionNumber")
@@ -169,6 +175,14 @@ namespace Derbes.Web.Data.Migrations.Sqlite
 
                     b.Property<int>("Purpose")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Reference")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("StaffId")
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("TextSha256")
                         .IsRequired()

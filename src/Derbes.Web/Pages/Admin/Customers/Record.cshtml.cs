@@ -29,6 +29,18 @@ public sealed class RecordModel(CustomerRecords records, IStringLocalizer<Shared
     [BindProperty]
     public string? LastName { get; set; }
 
+    [BindProperty]
+    public Consents.ConsentPurpose? LetterPurpose { get; set; }
+
+    [BindProperty]
+    public LetterDecision? Decision { get; set; }
+
+    [BindProperty]
+    public string? Letter { get; set; }
+
+    [BindProperty]
+    public string? Obligation { get; set; }
+
     public CustomerRecord? Record { get; private set; }
     public (ViewReason Reason, string Reference)? Granted { get; private set; }
 
@@ -101,6 +113,50 @@ public sealed class RecordModel(CustomerRecords records, IStringLocalizer<Shared
             Correction.Unchanged => "Customers.CorrectionUnchanged",
             _ => "Customers.CorrectionNeedsRequest",
         };
+        return RedirectToPage(new { id, grant = Grant });
+    }
+
+    /// <summary>A customer's decision about a consent, received by letter, entered by the PrivacyOfficer.</summary>
+    public async Task<IActionResult> OnPostLetterAsync(Guid id, CancellationToken cancellationToken)
+    {
+        if (!User.IsInRole(StaffRoles.PrivacyOfficer))
+        {
+            return Forbid();
+        }
+        Granted = records.CheckGrant(id, Grant);
+        if (Granted is null)
+        {
+            return RedirectToPage(new { id });
+        }
+        var letter = CustomerRecords.CleanReference(Letter);
+        var obligation = CustomerRecords.CleanReference(Obligation);
+        if (LetterPurpose is null || !Enum.IsDefined(LetterPurpose.Value))
+        {
+            ModelState.AddModelError(nameof(LetterPurpose), l["Consents.PurposeRequired"]);
+        }
+        if (Decision is null || !Enum.IsDefined(Decision.Value))
+        {
+            ModelState.AddModelError(nameof(Decision), l["Consents.DecisionRequired"]);
+        }
+        if (letter.Length == 0)
+        {
+            ModelState.AddModelError(nameof(Letter), l["Consents.LetterRequired"]);
+        }
+        if (Decision == LetterDecision.RefuseWithdrawal && obligation.Length == 0)
+        {
+            ModelState.AddModelError(nameof(Obligation), l["Consents.ObligationRequired"]);
+        }
+        if (!ModelState.IsValid)
+        {
+            Record = await records.ReadAsync(id, Granted.Value, cancellationToken);
+            return Record is null ? NotFound() : Page();
+        }
+        var result = await records.RecordLetterAsync(id, Granted.Value, LetterPurpose!.Value, Decision!.Value, letter, obligation, cancellationToken);
+        if (result == LetterEntry.NotFound)
+        {
+            return NotFound();
+        }
+        TempData["Notice"] = "Consents.Letter." + result;
         return RedirectToPage(new { id, grant = Grant });
     }
 
