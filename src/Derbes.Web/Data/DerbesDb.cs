@@ -27,6 +27,7 @@ public abstract class DerbesDb(DbContextOptions options)
     public DbSet<CustomerDocument> Documents => Set<CustomerDocument>();
     public DbSet<PolicyEdition> PolicyEditions => Set<PolicyEdition>();
     public DbSet<PolicyText> PolicyTexts => Set<PolicyText>();
+    public DbSet<PolicyNoticeRun> PolicyNoticeRuns => Set<PolicyNoticeRun>();
     public DbSet<ConsentRecord> ConsentRecords => Set<ConsentRecord>();
     public DbSet<ConsentText> ConsentTexts => Set<ConsentText>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
@@ -267,6 +268,14 @@ public abstract class DerbesDb(DbContextOptions options)
             t.Property(x => x.Sha256).HasMaxLength(64);
         });
 
+        builder.Entity<PolicyNoticeRun>(r =>
+        {
+            r.HasKey(x => x.EditionNumber);
+            r.Property(x => x.EditionNumber).ValueGeneratedNever();
+            r.Property(x => x.Cursor).HasMaxLength(32);
+            r.Property(x => x.Cursor).IsConcurrencyToken();
+        });
+
         builder.Entity<ConsentRecord>(c =>
         {
             c.HasIndex(x => new { x.AccountId, x.Purpose });
@@ -348,6 +357,7 @@ public abstract class DerbesDb(DbContextOptions options)
             m.Property(x => x.Kind).HasMaxLength(64);
             m.Property(x => x.LeaseOwner).HasMaxLength(64);
             m.Property(x => x.LastError).HasMaxLength(1024);
+            m.Property(x => x.Reference).HasMaxLength(64);
         });
     }
 }

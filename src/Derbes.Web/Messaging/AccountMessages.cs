@@ -71,9 +71,27 @@ public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResour
     public void PhoneCode(Account account, string phone, string code, string kind) =>
         outbox.Sms(account.Id, kind, phone, Languages.In(account.PreferredLanguage, () => l["Sms.Code", site.CurrentValue.Name, code].Value));
 
-    private void Email(Account account, Profile profile, string kind, string subjectKey, string bodyKey, string link, string buttonKey, params object[] extra)
+    /// <summary>
+    /// The email telling a customer that a new edition of the policy is published, with its summary in their
+    /// language and a link to what changed; composed when it is sent (see <see cref="DeferredMessages"/>).
+    /// </summary>
+    public EmailContent PolicyNotice(Account account, Profile profile, Privacy.PolicyEdition edition)
     {
-        var content = Languages.In(account.PreferredLanguage, () =>
+        ArgumentNullException.ThrowIfNull(account);
+        ArgumentNullException.ThrowIfNull(edition);
+        var text = edition.Text(account.PreferredLanguage) ?? edition.Text(Languages.Kazakh);
+        var summary = text is null || text.Summary.Length == 0 ? "—" : text.Summary;
+        return Compose(account, profile, "Email.PolicyNotice.Subject", edition.RequiresReconsent ? "Email.PolicyReconsent.Body" : "Email.PolicyNotice.Body",
+            site.CurrentValue.Link(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"/privacy/editions/{edition.Number}/changes")),
+            "Email.PolicyNotice.Button", edition.Number, summary);
+    }
+
+    private void Email(Account account, Profile profile, string kind, string subjectKey, string bodyKey, string link, string buttonKey, params object[] extra) =>
+        outbox.Email(account.Id, kind, Compose(account, profile, subjectKey, bodyKey, link, buttonKey, extra));
+
+    private EmailContent Compose(Account account, Profile profile, string subjectKey, string bodyKey, string link, string buttonKey, params object[] extra)
+    {
+        return Languages.In(account.PreferredLanguage, () =>
         {
             var s = site.CurrentValue;
             var greeting = l["Email.Greeting", profile.FirstName].Value;
@@ -117,7 +135,6 @@ public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResour
                 """;
             return new EmailContent(profile.Email, subject, text, html);
         });
-        outbox.Email(account.Id, kind, content);
     }
 }
 

@@ -19,6 +19,11 @@ public sealed class OutboxMessage
     /// <summary>What the message is (for example "confirm-email"); never its content.</summary>
     public string Kind { get; set; } = "";
     public byte[]? SealedPayload { get; set; }
+    /// <summary>
+    /// For a message written when it is sent (no sealed payload yet), what it is about, for example "edition:3":
+    /// a notice to a million customers is queued as a reference, not a million rendered emails.
+    /// </summary>
+    public string? Reference { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset AvailableAt { get; set; }
     public int Attempts { get; set; }

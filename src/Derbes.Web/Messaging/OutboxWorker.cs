@@ -73,12 +73,21 @@ public sealed partial class OutboxWorker(
         var email = scope.ServiceProvider.GetRequiredService<IEmailDelivery>();
         var sms = scope.ServiceProvider.GetRequiredService<ISmsGateway>();
         var mail = scope.ServiceProvider.GetRequiredService<IOptions<MailOptions>>().Value;
+        var deferred = scope.ServiceProvider.GetRequiredService<DeferredMessages>();
         foreach (var message in claimed)
         {
             try
             {
-                var payload = Outbox.ReadPayload(vault, message);
-                if (message.Channel == MessageChannel.Email)
+                var payload = message.SealedPayload is not null
+                    ? Outbox.ReadPayload(vault, message)
+                    : await deferred.ComposeAsync(message, cancellationToken);
+                if (payload is null)
+                {
+                    // Queued for someone who has since been blocked or left: nothing is sent, and that is recorded.
+                    message.SentAt = clock.GetUtcNow();
+                    message.LastError = "not sent: the account is no longer active";
+                }
+                else if (message.Channel == MessageChannel.Email)
                 {
                     var domain = mail.From[(mail.From.IndexOf('@', StringComparison.Ordinal) + 1)..];
                     await email.DeliverAsync(MimeBuilder.Build(mail, payload, domain), cancellationToken);
@@ -87,9 +96,12 @@ public sealed partial class OutboxWorker(
                 {
                     await sms.SendAsync(payload.To, payload.Text, cancellationToken);
                 }
-                message.SentAt = clock.GetUtcNow();
+                if (payload is not null)
+                {
+                    message.SentAt = clock.GetUtcNow();
+                    message.LastError = null;
+                }
                 message.SealedPayload = null;
-                message.LastError = null;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -5,6 +5,8 @@ public sealed class PolicyEdition
 {
     public int Number { get; set; }
     public DateTimeOffset PublishedAt { get; set; }
+    /// <summary>The edition changes purposes or recipients: customers must agree again before using the cabinet (Art. 7 p.6, 15 p.2).</summary>
+    public bool RequiresReconsent { get; set; }
     public List<PolicyText> Texts { get; set; } = [];
 
     public PolicyText? Text(string language) => Texts.FirstOrDefault(t => t.Language == language);
@@ -28,4 +30,18 @@ public sealed class PolicyText
     public string Body { get; set; } = "";
     public string Summary { get; set; } = "";
     public string Sha256 { get; set; } = "";
+}
+
+/// <summary>
+/// How far the emails telling every active customer about an edition have been queued: customers are taken in the
+/// order of their customer number, a batch at a time, and the cursor moves only if no other instance moved it first.
+/// </summary>
+public sealed class PolicyNoticeRun
+{
+    public int EditionNumber { get; set; }
+    /// <summary>The customer number of the last customer queued ("" before the first batch).</summary>
+    public string Cursor { get; set; } = "";
+    public int Queued { get; set; }
+    public DateTimeOffset StartedAt { get; set; }
+    public DateTimeOffset? CompletedAt { get; set; }
 }

@@ -352,28 +352,11 @@ public sealed class CustomerRecords(
         audit.Record("consent.from-letter", customerId, outcome: $"{purpose}:{decision} {Outcome(grant.Reason, grant.Reference)}");
         if (purpose == ConsentPurpose.Processing && decision == LetterDecision.Withdraw)
         {
-            await StartClosingAsync(account, cancellationToken);
+            await AccountClosing.StartAsync(db, users, audit, account, clock.GetUtcNow(), "processing-consent-withdrawn:letter", cancellationToken);
             return LetterEntry.Done;
         }
         await db.SaveChangesAsync(cancellationToken);
         return LetterEntry.Done;
-    }
-
-    /// <summary>
-    /// The customer no longer agrees to processing: the account stops (no sign-in or recovery; every session ends
-    /// at once) and is closed within the statutory term. Saves the caller's unit of work.
-    /// </summary>
-    private async Task StartClosingAsync(Account account, CancellationToken cancellationToken)
-    {
-        account.Status = AccountStatus.Closing;
-        var now = clock.GetUtcNow();
-        foreach (var session in await db.Sessions.Where(s => s.AccountId == account.Id && s.EndedAt == null).ToListAsync(cancellationToken))
-        {
-            session.End(now);
-        }
-        audit.Record("customer.closing", account.Id, outcome: "processing-consent-withdrawn");
-        // Saves, and a new stamp refuses every cookie the customer holds, on every instance.
-        await users.UpdateSecurityStampAsync(account);
     }
 
     /// <summary>

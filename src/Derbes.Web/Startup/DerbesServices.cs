@@ -49,6 +49,7 @@ public static class DerbesServices
         services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SmsOptions>().BindConfiguration(SmsOptions.Section);
         services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Privacy.PolicyNoticeOptions>().BindConfiguration(Privacy.PolicyNoticeOptions.Section);
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section);
 
         var dataRoot = builder.Configuration[$"{DataOptions.Section}:Directory"] ?? "data";
@@ -220,6 +221,11 @@ public static class DerbesServices
         services.AddDerbesDocumentStore(builder.Configuration);
         services.AddScoped<DocumentIntake>();
         services.AddScoped<DocumentReview>();
+        services.AddSingleton<Privacy.PolicyNotices>();
+        services.AddHostedService(sp => sp.GetRequiredService<Privacy.PolicyNotices>());
+        services.AddScoped<DeferredMessages>();
+        services.AddScoped<Privacy.PolicyAgreement>();
+        services.AddScoped<Privacy.PolicyGate>();
         services.AddSingleton<DocumentRetention>();
         services.AddHostedService(sp => sp.GetRequiredService<DocumentRetention>());
 
@@ -250,6 +256,7 @@ public static class DerbesServices
         services.AddRazorPages(o =>
             {
                 o.Conventions.AuthorizeFolder("/Cabinet");
+                o.Conventions.AddFolderApplicationModelConvention("/Cabinet", model => model.Filters.Add(new ServiceFilterAttribute(typeof(Privacy.PolicyGate))));
                 o.Conventions.AuthorizeFolder("/Admin", StaffRoles.Staff);
             })
             .AddMvcOptions(o =>

@@ -118,7 +118,7 @@ public sealed class ConsentLedgerTests : IClassFixture<ConsentLedgerTests.App>
         await LetterAsync(browser, refused, "Processing", "Withdraw");
         var account = await _app.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(a => a.Id == id));
         Assert.Equal(Derbes.Web.Customers.AccountStatus.Closing, account.Status);
-        Assert.Equal(1, await _app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "customer.closing" && e.Subject == id.ToString())));
+        Assert.Equal(1, await _app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "customer.closing" && e.Subject == id.ToString() && e.Outcome == "processing-consent-withdrawn:letter")));
         Assert.Equal("/account/login", (await customerBrowser.GetAsync("/cabinet")).Url.AbsolutePath);
         using var again = _app.NewBrowser();
         var closed = await Journeys.SignInAsync(again, customer.Email, customer.Password);

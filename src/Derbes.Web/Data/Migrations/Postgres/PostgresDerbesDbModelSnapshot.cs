@@ -609,6 +609,10 @@ namespace Derbes.Web.Data.Migrations.Postgres
                     b.Property<DateTimeOffset?>("LeaseUntil")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("Reference")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<byte[]>("SealedPayload")
                         .HasColumnType("bytea");
 
@@ -630,9 +634,37 @@ namespace Derbes.Web.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("PublishedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<bool>("RequiresReconsent")
+                        .HasColumnType("boolean");
+
                     b.HasKey("Number");
 
                     b.ToTable("PolicyEditions");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Privacy.PolicyNoticeRun", b =>
+                {
+                    b.Property<int>("EditionNumber")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Cursor")
+                        .IsConcurrencyToken()
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<int>("Queued")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("EditionNumber");
+
+                    b.ToTable("PolicyNoticeRuns");
                 });
 
             modelBuilder.Entity("Derbes.Web.Privacy.PolicyText", b =>

@@ -594,6 +594,10 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                     b.Property<long?>("LeaseUntil")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Reference")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<byte[]>("SealedPayload")
                         .HasColumnType("BLOB");
 
@@ -615,9 +619,37 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                     b.Property<long>("PublishedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("RequiresReconsent")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Number");
 
                     b.ToTable("PolicyEditions");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Privacy.PolicyNoticeRun", b =>
+                {
+                    b.Property<int>("EditionNumber")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("CompletedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Cursor")
+                        .IsConcurrencyToken()
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Queued")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("EditionNumber");
+
+                    b.ToTable("PolicyNoticeRuns");
                 });
 
             modelBuilder.Entity("Derbes.Web.Privacy.PolicyText", b =>

@@ -1,0 +1,35 @@
+using System.Globalization;
+using Derbes.Web.Customers;
+using Derbes.Web.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Derbes.Web.Messaging;
+
+/// <summary>
+/// Writes, at the moment of sending, the messages that were queued as a reference instead of a sealed payload
+/// (a notice to every customer is queued a million rows at a time, and rendered one by one as the outbox sends
+/// them). A customer who is no longer active by then gets nothing.
+/// </summary>
+public sealed class DeferredMessages(DerbesDb db, AccountDirectory directory, AccountMessages messages)
+{
+    public const string PolicyNotice = "policy-notice";
+
+    /// <summary>The message to send, or null when it should no longer be sent.</summary>
+    public async Task<MessagePayload?> ComposeAsync(OutboxMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (message.Kind != PolicyNotice || message.Reference is not { } reference || !reference.StartsWith("edition:", StringComparison.Ordinal)
+            || !int.TryParse(reference["edition:".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+        {
+            throw new InvalidOperationException($"Outbox message {message.Id} ({message.Kind}) has nothing to send.");
+        }
+        var account = await db.Users.AsNoTracking().SingleOrDefaultAsync(a => a.Id == message.AccountId, cancellationToken);
+        if (account is not { Status: AccountStatus.Active, EmailConfirmed: true })
+        {
+            return null;
+        }
+        var edition = await db.PolicyEditions.AsNoTracking().Include(e => e.Texts).SingleAsync(e => e.Number == number, cancellationToken);
+        var content = messages.PolicyNotice(account, directory.Open(account), edition);
+        return new MessagePayload(content.To, content.Subject, content.Text, content.Html);
+    }
+}
