@@ -28,6 +28,8 @@ public abstract class DerbesDb(DbContextOptions options)
     public DbSet<PolicyEdition> PolicyEditions => Set<PolicyEdition>();
     public DbSet<PolicyText> PolicyTexts => Set<PolicyText>();
     public DbSet<PolicyNoticeRun> PolicyNoticeRuns => Set<PolicyNoticeRun>();
+    public DbSet<PolicyDraft> PolicyDrafts => Set<PolicyDraft>();
+    public DbSet<PolicyDraftText> PolicyDraftTexts => Set<PolicyDraftText>();
     public DbSet<ConsentRecord> ConsentRecords => Set<ConsentRecord>();
     public DbSet<ConsentText> ConsentTexts => Set<ConsentText>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
@@ -266,6 +268,23 @@ public abstract class DerbesDb(DbContextOptions options)
             t.HasKey(x => new { x.EditionNumber, x.Language });
             t.Property(x => x.Language).HasMaxLength(2);
             t.Property(x => x.Sha256).HasMaxLength(64);
+        });
+        builder.Entity<PolicyDraft>(d =>
+        {
+            d.Property(x => x.Id).ValueGeneratedNever();
+            d.Property(x => x.CreatedBy).HasMaxLength(64);
+            d.Property(x => x.UpdatedBy).HasMaxLength(64);
+            // Two officers saving or publishing the same draft at once: the second finds it changed (or gone) and fails.
+            d.Property(x => x.Version).IsConcurrencyToken();
+            d.HasMany(x => x.Texts).WithOne().HasForeignKey(t => t.DraftId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<PolicyDraftText>(t =>
+        {
+            t.HasKey(x => new { x.DraftId, x.Language });
+            t.Property(x => x.Language).HasMaxLength(2);
+            t.Property(x => x.Title).HasMaxLength(PolicyDraft.MaxTitle);
+            t.Property(x => x.Summary).HasMaxLength(PolicyDraft.MaxSummary);
+            t.Property(x => x.Body).HasMaxLength(PolicyDraft.MaxBody);
         });
 
         builder.Entity<PolicyNoticeRun>(r =>

@@ -5,8 +5,12 @@ public sealed class PolicyEdition
 {
     public int Number { get; set; }
     public DateTimeOffset PublishedAt { get; set; }
-    /// <summary>The edition changes purposes or recipients: customers must agree again before using the cabinet (Art. 7 p.6, 15 p.2).</summary>
+    /// <summary>
+    /// The edition changes the purposes of processing or the recipients of data: customers must agree again
+    /// before they go on using the cabinet (Art. 7 p.6, 15 p.2). Otherwise they are only informed.
+    /// </summary>
     public bool RequiresReconsent { get; set; }
+
     public List<PolicyText> Texts { get; set; } = [];
 
     public PolicyText? Text(string language) => Texts.FirstOrDefault(t => t.Language == language);

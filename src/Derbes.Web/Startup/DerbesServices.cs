@@ -212,6 +212,7 @@ public static class DerbesServices
         services.AddScoped<Derbes.Web.Staff.CustomerRecords>();
         services.AddScoped<Disclosures.DisclosureRegister>();
         services.AddScoped<Derbes.Web.Staff.StaffNames>();
+        services.AddScoped<Privacy.PolicyPublisher>();
         services.AddSingleton<DatabaseSettings>();
         services.AddHostedService(sp => sp.GetRequiredService<DatabaseSettings>());
         services.AddScoped<SettingsStore>();

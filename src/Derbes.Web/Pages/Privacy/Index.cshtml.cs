@@ -14,6 +14,12 @@ public class IndexModel(DerbesDb db) : PageModel
     public PolicyText Text { get; private set; } = null!;
     public int Latest { get; private set; }
 
+    /// <summary>The body as HTML for a Markdown edition (rendered and sanitized); null for a plain one.</summary>
+    public string? Html { get; private set; }
+
+    /// <summary>The edition has no text in the reader's language, so the Kazakh one is shown.</summary>
+    public bool ShownInKazakhInstead { get; private set; }
+
     public async Task<IActionResult> OnGetAsync(int? number, CancellationToken cancellationToken)
     {
         Latest = await db.PolicyEditions.MaxAsync(e => (int?)e.Number, cancellationToken) ?? 0;
@@ -26,6 +32,8 @@ public class IndexModel(DerbesDb db) : PageModel
         }
         Edition = edition;
         Text = edition.Text(Languages.Current) ?? edition.Text(Languages.Kazakh)!;
+        ShownInKazakhInstead = Text.Language != Languages.Current;
+        Html = Text.Format == PolicyTextFormat.Markdown ? PolicyMarkdown.ToHtml(Text.Body) : null;
         return Page();
     }
 }
