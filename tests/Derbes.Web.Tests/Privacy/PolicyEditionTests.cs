@@ -38,7 +38,6 @@ public sealed class PolicyEditionTests
         // Stored as the law asks: Markdown, Kazakh authoritative, the others translations, hashed as stored.
         var edition = await app.WithDbAsync(db => db.PolicyEditions.AsNoTracking().Include(e => e.Texts).SingleAsync(e => e.Number == 2));
         Assert.True(edition.RequiresReconsent);
-        Assert.Null(edition.NoticesEnqueuedAt);
         Assert.Equal(app.Clock.GetUtcNow(), edition.PublishedAt);
         Assert.Equal(["en", "kk", "ru"], edition.Texts.Select(t => t.Language).Order());
         Assert.All(edition.Texts, t => Assert.Equal(PolicyTextFormat.Markdown, t.Format));

@@ -626,6 +626,68 @@ namespace Derbes.Web.Data.Migrations.Postgres
                     b.ToTable("Outbox");
                 });
 
+            modelBuilder.Entity("Derbes.Web.Privacy.PolicyDraft", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("ChangesPurposes")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<Guid>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("PolicyDrafts");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Privacy.PolicyDraftText", b =>
+                {
+                    b.Property<int>("DraftId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Language")
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasMaxLength(200000)
+                        .HasColumnType("character varying(200000)");
+
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("DraftId", "Language");
+
+                    b.ToTable("PolicyDraftTexts");
+                });
+
             modelBuilder.Entity("Derbes.Web.Privacy.PolicyEdition", b =>
                 {
                     b.Property<int>("Number")
@@ -932,6 +994,15 @@ namespace Derbes.Web.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Derbes.Web.Privacy.PolicyDraftText", b =>
+                {
+                    b.HasOne("Derbes.Web.Privacy.PolicyDraft", null)
+                        .WithMany("Texts")
+                        .HasForeignKey("DraftId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Derbes.Web.Privacy.PolicyText", b =>
                 {
                     b.HasOne("Derbes.Web.Privacy.PolicyEdition", null)
@@ -990,6 +1061,11 @@ namespace Derbes.Web.Data.Migrations.Postgres
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Derbes.Web.Privacy.PolicyDraft", b =>
+                {
+                    b.Navigation("Texts");
                 });
 
             modelBuilder.Entity("Derbes.Web.Privacy.PolicyEdition", b =>

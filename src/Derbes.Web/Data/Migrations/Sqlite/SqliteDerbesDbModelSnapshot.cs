@@ -611,6 +611,68 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                     b.ToTable("Outbox");
                 });
 
+            modelBuilder.Entity("Derbes.Web.Privacy.PolicyDraft", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("ChangesPurposes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("PolicyDrafts");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Privacy.PolicyDraftText", b =>
+                {
+                    b.Property<int>("DraftId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Language")
+                        .HasMaxLength(2)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasMaxLength(200000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("DraftId", "Language");
+
+                    b.ToTable("PolicyDraftTexts");
+                });
+
             modelBuilder.Entity("Derbes.Web.Privacy.PolicyEdition", b =>
                 {
                     b.Property<int>("Number")
@@ -911,6 +973,15 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Derbes.Web.Privacy.PolicyDraftText", b =>
+                {
+                    b.HasOne("Derbes.Web.Privacy.PolicyDraft", null)
+                        .WithMany("Texts")
+                        .HasForeignKey("DraftId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Derbes.Web.Privacy.PolicyText", b =>
                 {
                     b.HasOne("Derbes.Web.Privacy.PolicyEdition", null)
@@ -969,6 +1040,11 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Derbes.Web.Privacy.PolicyDraft", b =>
+                {
+                    b.Navigation("Texts");
                 });
 
             modelBuilder.Entity("Derbes.Web.Privacy.PolicyEdition", b =>
