@@ -23,6 +23,11 @@ public sealed class ConsentsModel(DerbesDb db) : PageModel
     {
         var id = Guid.Parse(User.FindFirstValue(ClaimTypes.NameIdentifier)!);
         var records = await db.ConsentRecords.AsNoTracking().Where(c => c.AccountId == id).OrderBy(c => c.Id).ToListAsync(cancellationToken);
+        // Every purpose that has a switch is listed, a never-given consent as "do not agree".
+        foreach (var purpose in new[] { ConsentPurpose.AdvertisingEmail, ConsentPurpose.AdvertisingSms, ConsentPurpose.ThirdPartyTransfer })
+        {
+            Current[purpose] = false;
+        }
         var agreedBefore = new HashSet<ConsentPurpose>();
         foreach (var record in records)
         {
