@@ -4,8 +4,14 @@ using Derbes.Bench;
 // Benchmarks of Derbes (bench/README.md), kept out of the test run.
 //   Derbes.Bench [seconds] [customers] [clients] [--provider sqlite|postgres|both]
 //       Sign-in capacity against the password hash's own cost, per database provider, side by side.
+//   Derbes.Bench notices [customers]
+//       Publishes an edition to that many customers in PostgreSQL and times the queueing of every notice.
 //   Derbes.Bench scale [customers] [lookups]
 //       Bulk-loads customers into PostgreSQL and times the account look-ups on the database server.
+if (args.Length > 0 && args[0] == "notices")
+{
+    return await NoticeBench.RunAsync(BenchPaths.Root(), args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000);
+}
 if (args.Length > 0 && args[0] == "scale")
 {
     var customers = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000;

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
+using Derbes.Web.Consents;
 using Derbes.Web.Customers;
 using Derbes.Web.Data;
 using Derbes.Web.Security;
@@ -85,18 +86,28 @@ internal static partial class ScaleCheck
     /// two binary COPYs running alongside: accounts and data keys. All share one Argon2id hash: hashing a
     /// million passwords would take hours and verifying any of them costs the same.
     /// </summary>
-    private static (ulong Users, ulong Keys) Load(string connectionString, DbContextOptions<PostgresDerbesDb> options, MasterKeyRing keys, BlindIndex index, string hash, int customers)
+    internal static (ulong Users, ulong Keys) Load(string connectionString, DbContextOptions<PostgresDerbesDb> options, MasterKeyRing keys, BlindIndex index, string hash, int customers)
     {
         BulkCopy<Account> userCopy;
         BulkCopy<DataKey> keyCopy;
+        BulkCopy<ConsentRecord> consentCopy;
         using (var db = new PostgresDerbesDb(options))
         {
             userCopy = new BulkCopy<Account>(db);
             keyCopy = new BulkCopy<DataKey>(db);
+            consentCopy = new BulkCopy<ConsentRecord>(db);
         }
+        // Each customer agreed to processing under edition 1 at registration: one ledger record each, chained in
+        // order (explicit ids, so the chain's order is the table's), with the wording stored once.
+        const string Wording = "I agree to the processing of my personal data under the policy, edition 1 (benchmark customer).";
+        var wordingSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Wording)));
+        var previousHash = HashChain.Genesis;
+        long nextConsentId = 1;
         using var failed = new CancellationTokenSource();
         using var users = new BlockingCollection<Account[]>(boundedCapacity: 4);
         using var dataKeys = new BlockingCollection<DataKey[]>(boundedCapacity: 4);
+        using var consents = new BlockingCollection<ConsentRecord[]>(boundedCapacity: 4);
+        var consentTask = Task.Factory.StartNew(() => Consume(consentCopy, consents), failed.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var userTask = Task.Factory.StartNew(() => Consume(userCopy, users), failed.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var keyTask = Task.Factory.StartNew(() => Consume(keyCopy, dataKeys), failed.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
@@ -141,8 +152,29 @@ internal static partial class ScaleCheck
                     }
                     db.DataKeys.Local.CopyTo(wrapped, first);
                 });
+                var records = new ConsentRecord[count];
+                var at = HashChain.StorablePrecision(now);
+                for (var j = 0; j < count; j++)
+                {
+                    var record = new ConsentRecord
+                    {
+                        Id = nextConsentId++,
+                        AccountId = accounts[j].Id,
+                        Purpose = ConsentPurpose.Processing,
+                        Granted = true,
+                        EditionNumber = 1,
+                        Language = "kk",
+                        TextSha256 = wordingSha,
+                        At = at,
+                        PreviousHash = previousHash,
+                    };
+                    record.Hash = HashChain.Link(previousHash, record.CanonicalContent());
+                    previousHash = record.Hash;
+                    records[j] = record;
+                }
                 users.Add(accounts, failed.Token);
                 dataKeys.Add(wrapped, failed.Token);
+                consents.Add(records, failed.Token);
                 if ((start / Batch) % 10 == 9)
                 {
                     Console.WriteLine($"  {start + count:N0} built, {progress.Elapsed.TotalSeconds:F0} s");
@@ -157,6 +189,15 @@ internal static partial class ScaleCheck
         {
             users.CompleteAdding();
             dataKeys.CompleteAdding();
+            consents.CompleteAdding();
+        }
+        consentTask.GetAwaiter().GetResult();
+        using (var db = new PostgresDerbesDb(options))
+        {
+            db.ConsentTexts.Add(new ConsentText { Sha256 = wordingSha, Language = "kk", Text = Wording });
+            db.SaveChanges();
+            // The ids were given explicitly; the next record the site writes follows them.
+            db.Database.ExecuteSqlRaw("SELECT setval(pg_get_serial_sequence('\"ConsentRecords\"', 'Id'), (SELECT max(\"Id\") FROM \"ConsentRecords\"))");
         }
         return (userTask.GetAwaiter().GetResult(), keyTask.GetAwaiter().GetResult());
     }
@@ -286,7 +327,7 @@ internal static partial class ScaleCheck
         }
     }
 
-    private static async Task<string?> SignInAsync(string baseUrl, string login)
+    internal static async Task<string?> SignInAsync(string baseUrl, string login, bool openCabinet = true)
     {
         using var handler = new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new CookieContainer() };
         using var http = new HttpClient(handler) { BaseAddress = new Uri(baseUrl) };
@@ -303,6 +344,10 @@ internal static partial class ScaleCheck
         if (response.StatusCode != HttpStatusCode.Redirect || response.Headers.Location?.OriginalString != "/cabinet")
         {
             return null;
+        }
+        if (!openCabinet)
+        {
+            return "";
         }
         // Razor encodes non-ASCII letters as character references; the names are Kazakh and Russian.
         return WebUtility.HtmlDecode(await http.GetStringAsync("/cabinet"));
@@ -338,7 +383,7 @@ internal static partial class ScaleCheck
         return double.Parse(line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Replace("ms", "", StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture);
     }
 
-    private static async Task ExecuteAsync(string connectionString, string sql)
+    internal static async Task ExecuteAsync(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
