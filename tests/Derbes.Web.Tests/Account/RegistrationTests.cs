@@ -75,7 +75,7 @@ public sealed class RegistrationTests : IClassFixture<RegistrationTests.App>
         browser.Client.DefaultRequestHeaders.UserAgent.ParseAdd("DerbesTest/1.0 (phone)");
         var customer = Journeys.Someone("ru");
         var form = await browser.GetAsync("/account/register?lang=ru");
-        var fields = Journeys.Fields(customer, adEmail: true, adSms: false);
+        var fields = Journeys.Fields(customer, adEmail: true, adSms: false, thirdParty: true);
         await browser.SubmitAsync(form, fields, [Journeys.Document()]);
         await _app.Mail.WaitForAsync(customer.Email);
 
@@ -85,11 +85,15 @@ public sealed class RegistrationTests : IClassFixture<RegistrationTests.App>
             return await db.ConsentRecords.Where(c => c.AccountId == account.Id).OrderBy(c => c.Id).ToListAsync();
         });
         Assert.Equal(
-            [ConsentPurpose.Processing, ConsentPurpose.OwnDataAttestation, ConsentPurpose.AdvertisingEmail, ConsentPurpose.AdvertisingSms],
+            [ConsentPurpose.Processing, ConsentPurpose.OwnDataAttestation, ConsentPurpose.AdvertisingEmail, ConsentPurpose.AdvertisingSms, ConsentPurpose.ThirdPartyTransfer],
             records.Select(r => r.Purpose).ToArray());
         Assert.True(records[0].Granted);
         Assert.True(records[2].Granted);
         Assert.False(records[3].Granted);
+        Assert.True(records[4].Granted);
+        // The third-party box's own words, as shown, are what the record proves.
+        var thirdParty = await _app.WithDbAsync(db => db.ConsentTexts.SingleAsync(t => t.Sha256 == records[4].TextSha256));
+        Assert.Contains(thirdParty.Text, form.Text, StringComparison.Ordinal);
         Assert.All(records, r =>
         {
             Assert.Equal(1, r.EditionNumber);

@@ -25,7 +25,7 @@ public static class Journeys
 
     public static Upload Document(string fileName = "passport.pdf") => new("Documents", fileName, SampleFiles.MinimalPdf(), "application/pdf");
 
-    public static Dictionary<string, string> Fields(NewCustomer c, bool consent = true, bool attest = true, bool adEmail = false, bool adSms = false)
+    public static Dictionary<string, string> Fields(NewCustomer c, bool consent = true, bool attest = true, bool adEmail = false, bool adSms = false, bool thirdParty = false)
     {
         ArgumentNullException.ThrowIfNull(c);
         return new Dictionary<string, string>
@@ -40,6 +40,7 @@ public static class Journeys
             ["Input.AttestOwnData"] = attest ? "true" : "false",
             ["Input.AdvertisingEmail"] = adEmail ? "true" : "false",
             ["Input.AdvertisingSms"] = adSms ? "true" : "false",
+            ["Input.ThirdPartyTransfer"] = thirdParty ? "true" : "false",
         };
     }
 

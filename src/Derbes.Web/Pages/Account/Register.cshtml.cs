@@ -99,6 +99,8 @@ public sealed class RegisterModel(
         public bool AttestOwnData { get; set; }
         public bool AdvertisingEmail { get; set; }
         public bool AdvertisingSms { get; set; }
+        /// <summary>Transfer to third parties (policy 3.5.1): its own box, never ticked for the customer (Art. 7 p.6).</summary>
+        public bool ThirdPartyTransfer { get; set; }
     }
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
@@ -179,6 +181,7 @@ public sealed class RegisterModel(
         consents.Record(account.Id, ConsentPurpose.OwnDataAttestation, true, Edition, Languages.Current, l["Register.AttestOwnData"]);
         consents.Record(account.Id, ConsentPurpose.AdvertisingEmail, Input.AdvertisingEmail, Edition, Languages.Current, l["Register.AdvertisingEmail"]);
         consents.Record(account.Id, ConsentPurpose.AdvertisingSms, Input.AdvertisingSms, Edition, Languages.Current, l["Register.AdvertisingSms"]);
+        consents.Record(account.Id, ConsentPurpose.ThirdPartyTransfer, Input.ThirdPartyTransfer, Edition, Languages.Current, l["Consents.ThirdPartyTransferText", Edition]);
 
         var link = await tokens.IssueLinkAsync(account, TokenPurpose.ConfirmEmail, accountOptions.Value.EmailConfirmationLifetime, cancellationToken);
         var code = await tokens.IssueCodeAsync(account, TokenPurpose.ConfirmPhone, accountOptions.Value.PhoneCodeLifetime, accountOptions.Value.PhoneCodeMaxAttempts, cancellationToken);
