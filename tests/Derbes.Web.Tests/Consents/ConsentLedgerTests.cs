@@ -5,6 +5,7 @@ using Derbes.Web.Security;
 using Derbes.Web.Startup;
 using Derbes.Web.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Derbes.Web.Tests.Consents;
 
@@ -168,6 +169,45 @@ public sealed class ConsentLedgerTests : IClassFixture<ConsentLedgerTests.App>
         using var support = _app.NewBrowser();
         await StaffJourneys.SignInAsync(_app, support, await StaffJourneys.CreateAsync(_app, StaffRoles.Support));
         Assert.Equal(HttpStatusCode.Forbidden, (await support.Client.GetAsync($"/admin/customers/{id}/consents")).StatusCode);
+    }
+
+    [Fact]
+    public async Task TheCustomerSwitchesEachOptionalConsentAtOnceAndEachSwitchIsARecordOfTheWordsShown()
+    {
+        var (customer, id, browser) = await CustomerAsync(adEmail: true);
+        using var _ = browser;
+        await Journeys.SignInAsync(browser, customer.Email, customer.Password);
+        var page = await browser.GetAsync("/cabinet/consents");
+        var shownWording = page.Document.QuerySelector("#switch-AdvertisingEmail .hint")!.TextContent;
+
+        var withdrawn = await browser.SubmitAsync(page, formSelector: "#switch-AdvertisingEmail");
+        Assert.Contains(_app.Text("MyConsents.Withdrawn"), withdrawn.Text, StringComparison.Ordinal);
+        var record = await _app.WithDbAsync(db => db.ConsentRecords.AsNoTracking().Where(c => c.AccountId == id).OrderBy(c => c.Id).LastAsync());
+        Assert.Equal((ConsentPurpose.AdvertisingEmail, false, ConsentAction.Withdraw, ConsentChannel.WebForm), (record.Purpose, record.Granted, record.Action, record.Channel));
+        Assert.Equal(shownWording, await _app.WithDbAsync(db => db.ConsentTexts.Where(t => t.Sha256 == record.TextSha256).Select(t => t.Text).SingleAsync()));
+        using (var scope = _app.Services.CreateAsyncScope())
+        {
+            var agreed = await scope.ServiceProvider.GetRequiredService<ConsentLedger>().WhoHaveAgreedAsync([id], ConsentPurpose.AdvertisingEmail, CancellationToken.None);
+            Assert.Empty(agreed);
+        }
+
+        // Third parties: given here, so a 3.5.1 transfer may now include this customer.
+        var given = await browser.SubmitAsync(withdrawn, formSelector: "#switch-ThirdPartyTransfer");
+        Assert.Contains(_app.Text("MyConsents.Given"), given.Text, StringComparison.Ordinal);
+        using (var scope = _app.Services.CreateAsyncScope())
+        {
+            var agreed = await scope.ServiceProvider.GetRequiredService<ConsentLedger>().WhoHaveAgreedAsync([id], ConsentPurpose.ThirdPartyTransfer, CancellationToken.None);
+            Assert.Contains(id, agreed);
+        }
+        Assert.Equal(2, await _app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "consent.changed" && e.Subject == id.ToString())));
+
+        // A switch already in that position, or a purpose that is not optional, records nothing.
+        var before = await _app.WithDbAsync(db => db.ConsentRecords.CountAsync(c => c.AccountId == id));
+        var stale = await browser.SubmitAsync(page, formSelector: "#switch-AdvertisingEmail");
+        Assert.Equal(before, await _app.WithDbAsync(db => db.ConsentRecords.CountAsync(c => c.AccountId == id)));
+        var forged = await browser.SubmitAsync(stale, new Dictionary<string, string> { ["purpose"] = "Processing", ["agree"] = "false" }, formSelector: "#switch-AdvertisingSms");
+        Assert.Equal(HttpStatusCode.BadRequest, forged.Status);
+        Assert.Equal(Derbes.Web.Customers.AccountStatus.Active, await _app.WithDbAsync(db => db.Users.Where(a => a.Id == id).Select(a => a.Status).SingleAsync()));
     }
 
     [Fact]

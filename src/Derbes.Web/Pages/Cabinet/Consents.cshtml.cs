@@ -1,17 +1,27 @@
 using System.Security.Claims;
+using Derbes.Web.Audit;
 using Derbes.Web.Consents;
 using Derbes.Web.Data;
+using Derbes.Web.Localization;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Localization;
 
 namespace Derbes.Web.Pages.Cabinet;
 
 /// <summary>
 /// The customer's own consent ledger, in words: "On 26 Nov 2026 you agreed to edition 3 on the website", newest
-/// first, with what they agree to now.
+/// first, with what they agree to now; and the switches of the optional purposes (advertising by email, by SMS,
+/// transfer to third parties), each effective at once and each a ledger record of the words shown beside it.
 /// </summary>
-public sealed class ConsentsModel(DerbesDb db) : PageModel
+public sealed class ConsentsModel(DerbesDb db, ConsentLedger ledger, AuditTrail audit, IStringLocalizer<SharedResource> l) : PageModel
 {
+    /// <summary>The purposes a customer switches themself; processing is withdrawn by closing the account.</summary>
+    public static readonly ConsentPurpose[] Switchable = [ConsentPurpose.AdvertisingEmail, ConsentPurpose.AdvertisingSms, ConsentPurpose.ThirdPartyTransfer];
+
+    public int Edition { get; private set; }
+
     public List<ConsentRecord> Records { get; private set; } = [];
 
     /// <summary>Records that are a first "no" (an unticked box at registration), told as "did not agree", not "withdrew".</summary>
@@ -19,12 +29,33 @@ public sealed class ConsentsModel(DerbesDb db) : PageModel
 
     public Dictionary<ConsentPurpose, bool> Current { get; private set; } = [];
 
+    /// <summary>Gives or withdraws one optional consent; a switch already in that position records nothing.</summary>
+    public async Task<IActionResult> OnPostSwitchAsync(ConsentPurpose purpose, bool agree, CancellationToken cancellationToken)
+    {
+        if (!Switchable.Contains(purpose))
+        {
+            return BadRequest();
+        }
+        var id = Guid.Parse(User.FindFirstValue(ClaimTypes.NameIdentifier)!);
+        var current = (await ledger.CurrentAsync(id, cancellationToken)).GetValueOrDefault(purpose);
+        if ((current?.Granted ?? false) != agree)
+        {
+            var edition = await db.PolicyEditions.MaxAsync(e => (int?)e.Number, cancellationToken) ?? 1;
+            ledger.Record(id, purpose, agree, edition, Languages.Current, ConsentWording.Text(l, purpose, edition, Languages.Current));
+            audit.Record("consent.changed", id, outcome: $"{purpose}:{(agree ? "granted" : "withdrawn")}");
+            await db.SaveChangesAsync(cancellationToken);
+            TempData["Notice"] = agree ? "MyConsents.Given" : "MyConsents.Withdrawn";
+        }
+        return RedirectToPage();
+    }
+
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
+        Edition = await db.PolicyEditions.MaxAsync(e => (int?)e.Number, cancellationToken) ?? 1;
         var id = Guid.Parse(User.FindFirstValue(ClaimTypes.NameIdentifier)!);
         var records = await db.ConsentRecords.AsNoTracking().Where(c => c.AccountId == id).OrderBy(c => c.Id).ToListAsync(cancellationToken);
         // Every purpose that has a switch is listed, a never-given consent as "do not agree".
-        foreach (var purpose in new[] { ConsentPurpose.AdvertisingEmail, ConsentPurpose.AdvertisingSms, ConsentPurpose.ThirdPartyTransfer })
+        foreach (var purpose in Switchable)
         {
             Current[purpose] = false;
         }
