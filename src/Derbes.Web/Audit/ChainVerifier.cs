@@ -61,7 +61,7 @@ public static class ChainVerifier
         var checkpoints = await VerifyCheckpointsAsync(db, signer, cancellationToken);
         var start = checkpoints.Latest is { } latest ? (latest.LastPurgedHash, latest.LastPurgedId) : (HashChain.Genesis, 0L);
         var (audits, brokenAudit) = await VerifyAsync(db.AuditEntries, e => e.Id, start, cancellationToken);
-        var (consents, brokenConsent) = await VerifyAsync(db.ConsentRecords, c => c.Id, (HashChain.Genesis, 0L), cancellationToken);
+        var (consents, brokenConsent) = await VerifyConsentLedgerAsync(db, cancellationToken);
         var broken = checkpoints.Broken;
         if (broken is null && checkpoints.Latest is { } last && audits == 0 && brokenAudit is null)
         {

@@ -14,6 +14,9 @@ public sealed class DeferredMessages(DerbesDb db, AccountDirectory directory, Ac
 {
     public const string PolicyNotice = "policy-notice";
 
+    // A batch of notices is mostly one edition: read it once per batch (this service lives for one batch).
+    private readonly Dictionary<int, Privacy.PolicyEdition> _editions = [];
+
     /// <summary>The message to send, or null when it should no longer be sent.</summary>
     public async Task<MessagePayload?> ComposeAsync(OutboxMessage message, CancellationToken cancellationToken)
     {
@@ -28,7 +31,11 @@ public sealed class DeferredMessages(DerbesDb db, AccountDirectory directory, Ac
         {
             return null;
         }
-        var edition = await db.PolicyEditions.AsNoTracking().Include(e => e.Texts).SingleAsync(e => e.Number == number, cancellationToken);
+        if (!_editions.TryGetValue(number, out var edition))
+        {
+            edition = await db.PolicyEditions.AsNoTracking().Include(e => e.Texts).SingleAsync(e => e.Number == number, cancellationToken);
+            _editions[number] = edition;
+        }
         var content = messages.PolicyNotice(account, directory.Open(account), edition);
         return new MessagePayload(content.To, content.Subject, content.Text, content.Html);
     }

@@ -31,30 +31,11 @@ public sealed partial class PolicyNotices(
     IServiceScopeFactory scopes,
     IOptionsMonitor<PolicyNoticeOptions> options,
     TimeProvider clock,
-    ILogger<PolicyNotices> logger) : BackgroundService
+    ILogger<PolicyNotices> logger) : PeriodicJob(clock, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await QueueAllAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogRunFailed(logger, ex);
-            }
-            try
-            {
-                await Task.Delay(options.CurrentValue.Interval, clock, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    protected override TimeSpan Interval => options.CurrentValue.Interval;
+
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => QueueAllAsync(cancellationToken);
 
     /// <summary>Queues every notice still due, for every edition; returns how many were queued by this call.</summary>
     public async Task<int> QueueAllAsync(CancellationToken cancellationToken)
@@ -87,7 +68,7 @@ public sealed partial class PolicyNotices(
         {
             return null;
         }
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         var run = await db.PolicyNoticeRuns.SingleOrDefaultAsync(r => r.EditionNumber == number, cancellationToken);
         if (run is null)
         {
@@ -155,9 +136,6 @@ public sealed partial class PolicyNotices(
     }
 
     private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Policy notice run failed")]
-    private static partial void LogRunFailed(ILogger logger, Exception ex);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Every notice of policy edition {Edition} is queued: {Count} customers")]
     private static partial void LogQueued(ILogger logger, int edition, int count);

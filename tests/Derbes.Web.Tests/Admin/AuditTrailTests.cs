@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text;
-using Derbes.Web.Pages.Admin.Audit;
+using Derbes.Web.Data;
 using Derbes.Web.Security;
 using Derbes.Web.Startup;
 using Derbes.Web.Tests.Infrastructure;
@@ -149,5 +149,5 @@ public sealed class AuditTrailTests
     [InlineData("-2", "\"'-2\"")]
     [InlineData("@SUM(A1)", "\"'@SUM(A1)\"")]
     [InlineData("say \"hi\"", "\"say \"\"hi\"\"\"")]
-    public void CsvCellsAreQuotedAndFormulasDisarmed(string value, string expected) => Assert.Equal(expected, IndexModel.Cell(value));
+    public void CsvCellsAreQuotedAndFormulasDisarmed(string value, string expected) => Assert.Equal(expected, Csv.Cell(value));
 }

@@ -177,11 +177,17 @@ public sealed class RegisterModel(
         }
 
         // Each consent on its own line, with the exact words the customer saw (SECURITY-CHECKS 5).
-        consents.Record(account.Id, ConsentPurpose.Processing, true, Edition, Languages.Current, l["Register.ConsentProcessing", Edition]);
-        consents.Record(account.Id, ConsentPurpose.OwnDataAttestation, true, Edition, Languages.Current, l["Register.AttestOwnData"]);
-        consents.Record(account.Id, ConsentPurpose.AdvertisingEmail, Input.AdvertisingEmail, Edition, Languages.Current, l["Register.AdvertisingEmail"]);
-        consents.Record(account.Id, ConsentPurpose.AdvertisingSms, Input.AdvertisingSms, Edition, Languages.Current, l["Register.AdvertisingSms"]);
-        consents.Record(account.Id, ConsentPurpose.ThirdPartyTransfer, Input.ThirdPartyTransfer, Edition, Languages.Current, l["Consents.ThirdPartyTransferText", Edition]);
+        foreach (var (purpose, granted) in new[]
+        {
+            (ConsentPurpose.Processing, true),
+            (ConsentPurpose.OwnDataAttestation, true),
+            (ConsentPurpose.AdvertisingEmail, Input.AdvertisingEmail),
+            (ConsentPurpose.AdvertisingSms, Input.AdvertisingSms),
+            (ConsentPurpose.ThirdPartyTransfer, Input.ThirdPartyTransfer),
+        })
+        {
+            consents.Record(account.Id, purpose, granted, Edition, Languages.Current, ConsentWording.Text(l, purpose, Edition, Languages.Current));
+        }
 
         var link = await tokens.IssueLinkAsync(account, TokenPurpose.ConfirmEmail, accountOptions.Value.EmailConfirmationLifetime, cancellationToken);
         var code = await tokens.IssueCodeAsync(account, TokenPurpose.ConfirmPhone, accountOptions.Value.PhoneCodeLifetime, accountOptions.Value.PhoneCodeMaxAttempts, cancellationToken);

@@ -63,10 +63,10 @@ public sealed class IndexModel(DerbesDb db, AuditTrail audit, CheckpointSigner s
             csv.AppendJoin(',', [
                 e.Id.ToString(CultureInfo.InvariantCulture),
                 e.At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
-                Cell(e.Actor), Cell(e.Role), Cell(e.Action), Cell(e.Subject), Cell(e.Outcome), Cell(e.Ip), Cell(e.CorrelationId), e.Hash]).Append("\r\n");
+                Csv.Cell(e.Actor), Csv.Cell(e.Role), Csv.Cell(e.Action), Csv.Cell(e.Subject), Csv.Cell(e.Outcome), Csv.Cell(e.Ip), Csv.Cell(e.CorrelationId), e.Hash]).Append("\r\n");
         }
         Response.Headers.CacheControl = "no-store";
-        return File(Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(csv.ToString())).ToArray(), "text/csv; charset=utf-8", "derbes-audit.csv");
+        return File(Csv.Bytes(csv), "text/csv; charset=utf-8", "derbes-audit.csv");
     }
 
     public async Task OnPostVerifyAsync(CancellationToken cancellationToken)
@@ -134,11 +134,4 @@ public sealed class IndexModel(DerbesDb db, AuditTrail audit, CheckpointSigner s
     }
 
     private static string Clean(string value) => value.Trim().Length <= 64 ? value.Trim() : value.Trim()[..64];
-
-    /// <summary>Quoted, with a leading apostrophe for anything a spreadsheet would run as a formula.</summary>
-    internal static string Cell(string value)
-    {
-        var safe = value.Length > 0 && "=+-@\t\r".Contains(value[0], StringComparison.Ordinal) ? "'" + value : value;
-        return "\"" + safe.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-    }
 }
