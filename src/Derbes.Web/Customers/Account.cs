@@ -22,6 +22,11 @@ public enum AccountStatus
     /// closed (Art. 8 p.7: processing stops within 15 working days).
     /// </summary>
     Closing = 4,
+    /// <summary>
+    /// Closed and destroyed: every personal datum and document is gone and the data key is destroyed; what remains
+    /// is a depersonalised stub (when registered, confirmed and closed, the language) for statistics.
+    /// </summary>
+    Destroyed = 5,
 }
 
 /// <summary>
@@ -47,6 +52,16 @@ public sealed class Account : IdentityUser<Guid>
     public byte[] SealedLastName { get; set; } = [];
     public byte[] SealedEmail { get; set; } = [];
     public byte[]? SealedPhone { get; set; }
+
+    /// <summary>When closing began (the customer closed the account or withdrew consent to processing): the grace period runs from here.</summary>
+    public DateTimeOffset? ClosingSince { get; set; }
+    /// <summary>When the closed account's personal data and documents were destroyed.</summary>
+    public DateTimeOffset? DestroyedAt { get; set; }
+    /// <summary>
+    /// Why a law requires keeping this customer's data (recorded by the PrivacyOfficer, shown to the customer):
+    /// a closure then ends in a block, not destruction, until the hold is lifted.
+    /// </summary>
+    public string? RetentionHold { get; set; }
 
     /// <summary>How many times the account has been locked in a row; each lock lasts twice the previous one.</summary>
     public int LockoutCount { get; set; }

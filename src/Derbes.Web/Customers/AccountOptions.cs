@@ -39,4 +39,9 @@ public sealed class AccountOptions
     public int MaxPasswordBytes { get; set; } = 256;
 
     public TimeSpan DocumentReviewDue { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>How long a closing account waits before its data is destroyed; signing in within it can undo the closure.</summary>
+    public TimeSpan ClosingGracePeriod { get; set; } = TimeSpan.FromDays(14);
+    /// <summary>How often the destruction job looks for closures whose grace period has ended.</summary>
+    public TimeSpan DestructionInterval { get; set; } = TimeSpan.FromHours(1);
 }

@@ -40,6 +40,7 @@ public abstract class DerbesDb(DbContextOptions options)
     public DbSet<Disclosure> Disclosures => Set<Disclosure>();
     public DbSet<DisclosureSubject> DisclosureSubjects => Set<DisclosureSubject>();
     public DbSet<Setting> Settings => Set<Setting>();
+    public DbSet<StoreDeletion> StoreDeletions => Set<StoreDeletion>();
 
     // One writer links chained records at a time in this process; a provider with several instances adds
     // its own cross-process lock in LockChainsAsync.
@@ -226,7 +227,12 @@ public abstract class DerbesDb(DbContextOptions options)
             a.HasIndex(x => x.EmailIndex).IsUnique();
             a.HasIndex(x => x.PhoneIndex).IsUnique();
             a.Property(x => x.PreferredLanguage).HasMaxLength(2);
+            a.Property(x => x.RetentionHold).HasMaxLength(500);
+            // The destruction job's search: closing accounts by the start of their grace period.
+            a.HasIndex(x => new { x.Status, x.ClosingSince });
         });
+
+        builder.Entity<StoreDeletion>(d => d.Property(x => x.StorageName).HasMaxLength(64));
 
         builder.Entity<DataKey>(k =>
         {

@@ -68,6 +68,24 @@ public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResour
         Email(account, profile, "data-corrected", "Email.DataCorrected.Subject", "Email.DataCorrected.Body",
             site.CurrentValue.Link("/cabinet"), "Email.DocumentsReceived.Button", request);
 
+    /// <summary>
+    /// Tells the customer their account is closing: from when their data is destroyed, that signing in before then
+    /// undoes it, and, under a retention hold, that it will be blocked instead and why.
+    /// </summary>
+    public void ClosingStarted(Account account, Profile profile, DateOnly destroyedFrom, string? hold) =>
+        Email(account, profile, "closing-started", "Email.ClosingStarted.Subject", hold is null ? "Email.ClosingStarted.Body" : "Email.ClosingStartedHeld.Body",
+            site.CurrentValue.Link("/account/login"), "Email.ClosingStarted.Button",
+            destroyedFrom.ToString("dd.MM.yyyy", System.Globalization.CultureInfo.InvariantCulture), hold ?? "");
+
+    public void ClosingCancelled(Account account, Profile profile) =>
+        Email(account, profile, "closing-cancelled", "Email.ClosingCancelled.Subject", "Email.ClosingCancelled.Body",
+            site.CurrentValue.Link("/cabinet"), "Email.DocumentsReceived.Button");
+
+    /// <summary>The grace period ended but a law requires keeping the data: the account is blocked, with the reason.</summary>
+    public void ClosingHeld(Account account, Profile profile, string hold) =>
+        Email(account, profile, "closing-held", "Email.ClosingHeld.Subject", "Email.ClosingHeld.Body",
+            site.CurrentValue.Link("/privacy"), "Email.ClosingHeld.Button", hold);
+
     public void PhoneCode(Account account, string phone, string code, string kind) =>
         outbox.Sms(account.Id, kind, phone, Languages.In(account.PreferredLanguage, () => l["Sms.Code", site.CurrentValue.Name, code].Value));
 

@@ -3,7 +3,6 @@ using Derbes.Web.Consents;
 using Derbes.Web.Customers;
 using Derbes.Web.Data;
 using Derbes.Web.Localization;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Localization;
 
@@ -24,7 +23,7 @@ public enum PolicyDue
 /// records in the consent ledger, and the records that settle it: an acknowledgement, a re-consent, or a refusal
 /// that withdraws processing consent and starts the account's closure.
 /// </summary>
-public sealed class PolicyAgreement(DerbesDb db, ConsentLedger ledger, UserManager<Account> users, AuditTrail audit, IStringLocalizer<SharedResource> l, TimeProvider clock)
+public sealed class PolicyAgreement(DerbesDb db, ConsentLedger ledger, AccountClosure closure, AuditTrail audit, IStringLocalizer<SharedResource> l)
 {
     public async Task<(PolicyDue Due, int Edition)> DueAsync(Guid accountId, CancellationToken cancellationToken)
     {
@@ -71,6 +70,6 @@ public sealed class PolicyAgreement(DerbesDb db, ConsentLedger ledger, UserManag
     {
         ArgumentNullException.ThrowIfNull(account);
         ledger.Record(account.Id, ConsentPurpose.Processing, false, edition, Languages.Current, l["PolicyUpdate.DeclineText", edition]);
-        await AccountClosing.StartAsync(db, users, audit, account, clock.GetUtcNow(), "processing-consent-withdrawn:edition-" + edition, cancellationToken);
+        await closure.StartAsync(account, "processing-consent-withdrawn:edition-" + edition, cancellationToken);
     }
 }

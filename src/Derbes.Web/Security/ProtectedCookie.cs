@@ -62,6 +62,22 @@ public sealed class PendingSignIn(IHttpContextAccessor http, IDataProtectionProv
     }
 }
 
+/// <summary>
+/// A closing account whose owner just gave the right password: for five minutes they may undo the closure (and
+/// sign in) at /account/reopen. It never signs anyone in by itself.
+/// </summary>
+public sealed class PendingReopen(IHttpContextAccessor http, IDataProtectionProvider protection)
+    : ProtectedCookie(http, protection, "derbes-reopen", "Derbes.PendingReopen", TimeSpan.FromMinutes(5))
+{
+    public void Start(Guid accountId, bool remember) => Write($"{accountId:N}|{(remember ? 1 : 0)}");
+
+    public (Guid AccountId, bool Remember)? Current()
+    {
+        var parts = Read()?.Split('|', 2);
+        return parts is { Length: 2 } && Guid.TryParseExact(parts[0], "N", out var id) ? (id, parts[1] == "1") : null;
+    }
+}
+
 /// <summary>The account whose password reset by SMS code is in progress (or a random id when none was found: same answer).</summary>
 public sealed class PendingReset(IHttpContextAccessor http, IDataProtectionProvider protection)
     : ProtectedCookie(http, protection, "derbes-reset", "Derbes.PendingReset", TimeSpan.FromMinutes(15))

@@ -91,6 +91,7 @@ public sealed class CustomerRecords(
     Microsoft.Extensions.Options.IOptions<AccountOptions> options,
     StaffNames staffNames,
     ConsentLedger ledger,
+    AccountClosure closure,
     Microsoft.Extensions.Localization.IStringLocalizer<SharedResource> l,
     TimeProvider clock)
 {
@@ -352,7 +353,7 @@ public sealed class CustomerRecords(
         audit.Record("consent.from-letter", customerId, outcome: $"{purpose}:{decision} {Outcome(grant.Reason, grant.Reference)}");
         if (purpose == ConsentPurpose.Processing && decision == LetterDecision.Withdraw)
         {
-            await AccountClosing.StartAsync(db, users, audit, account, clock.GetUtcNow(), "processing-consent-withdrawn:letter", cancellationToken);
+            await closure.StartAsync(account, "processing-consent-withdrawn:letter", cancellationToken);
             return LetterEntry.Done;
         }
         await db.SaveChangesAsync(cancellationToken);

@@ -227,6 +227,11 @@ public static class DerbesServices
         services.AddScoped<DeferredMessages>();
         services.AddScoped<Privacy.PolicyAgreement>();
         services.AddScoped<Privacy.PolicyGate>();
+        services.AddScoped<AccountClosure>();
+        services.AddScoped<PendingReopen>();
+        services.AddScoped<PersonalDataExport>();
+        services.AddSingleton<AccountDestruction>();
+        services.AddHostedService(sp => sp.GetRequiredService<AccountDestruction>());
         services.AddSingleton<DocumentRetention>();
         services.AddHostedService(sp => sp.GetRequiredService<DocumentRetention>());
 

@@ -123,8 +123,10 @@ public sealed class ConsentLedgerTests : IClassFixture<ConsentLedgerTests.App>
         Assert.Equal("/account/login", (await customerBrowser.GetAsync("/cabinet")).Url.AbsolutePath);
         using var again = _app.NewBrowser();
         var closed = await Journeys.SignInAsync(again, customer.Email, customer.Password);
-        Assert.NotEqual("/cabinet", closed.Url.AbsolutePath);
-        Assert.Contains(_app.Text("Login.Closing"), closed.Text, StringComparison.Ordinal);
+        // The right password leads only to the offer to undo the closure, not into the cabinet.
+        Assert.Equal("/account/reopen", closed.Url.AbsolutePath);
+        Assert.Contains(_app.Text("Reopen.Title"), closed.Text, StringComparison.Ordinal);
+        Assert.Equal("/account/login", (await again.GetAsync("/cabinet")).Url.AbsolutePath);
         var mails = _app.Mail.All(customer.Email).Count;
         var forgot = await again.GetAsync("/account/forgot-password");
         await again.SubmitAsync(forgot, new Dictionary<string, string> { ["Input.Login"] = customer.Email });

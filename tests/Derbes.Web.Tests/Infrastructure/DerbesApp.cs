@@ -130,6 +130,13 @@ public class DerbesApp : WebApplicationFactory<Program>
 
     public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
 
+    /// <summary>The id of the account that holds <paramref name="email"/>, found as the app finds it (by its blind index).</summary>
+    public Task<Guid> AccountIdAsync(string email)
+    {
+        var index = Service<Derbes.Web.Security.BlindIndex>().Email(email);
+        return WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(db.Users.Where(x => x.EmailIndex == index).Select(x => x.Id)));
+    }
+
     /// <summary>The interface text the app shows for <paramref name="key"/> in Kazakh, the language pages default to.</summary>
     public string Text(string key, params object[] arguments) => TextIn(Languages.Kazakh, key, arguments);
 

@@ -162,14 +162,14 @@ public sealed class PolicyNoticeTests
         Assert.Equal(app.Text("Register.ConsentProcessing", number), await app.WithDbAsync(db => db.ConsentTexts.Where(t => t.Sha256 == reconsent.TextSha256).Select(t => t.Text).SingleAsync()));
 
         var declined = await refusing.SubmitAsync(await refusing.GetAsync("/cabinet"), formSelector: "main form[action*='handler=decline']");
-        Assert.Equal("/account/login", declined.Url.AbsolutePath);
+        Assert.Equal("/account/closed", declined.Url.AbsolutePath);
         var bId = await IdAsync(app, b.Email);
         var account = await app.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(x => x.Id == bId));
         Assert.Equal(Derbes.Web.Customers.AccountStatus.Closing, account.Status);
         var withdrawal = await app.WithDbAsync(db => db.ConsentRecords.AsNoTracking().Where(c => c.AccountId == bId).OrderBy(c => c.Id).LastAsync());
         Assert.Equal(ConsentAction.Withdraw, withdrawal.Action);
         Assert.Equal(ConsentPurpose.Processing, withdrawal.Purpose);
-        Assert.Contains(app.Text("Login.Closing"), (await Journeys.SignInAsync(refusing, b.Email, b.Password)).Text, StringComparison.Ordinal);
+        Assert.Equal("/account/reopen", (await Journeys.SignInAsync(refusing, b.Email, b.Password)).Url.AbsolutePath);
     }
 
     [Fact]
@@ -184,6 +184,7 @@ public sealed class PolicyNoticeTests
         using var a = new DerbesApp(settings);
         a.NewBrowser().Dispose();
         using var b = new DerbesApp(settings, shareWith: a);
+        b.NewBrowser().Dispose();
         await CustomerSeed.AddAsync(a, 50, _ => false);
         var number = await PublishAsync(a, requiresReconsent: false);
 
@@ -191,7 +192,8 @@ public sealed class PolicyNoticeTests
             Task.Run(() => a.Service<PolicyNotices>().QueueAllAsync(CancellationToken.None)),
             Task.Run(() => b.Service<PolicyNotices>().QueueAllAsync(CancellationToken.None)),
             Task.Run(() => a.Service<PolicyNotices>().QueueAllAsync(CancellationToken.None)));
-        Assert.Equal(50, runs.Sum());
+        // Each instance's own scheduled run (at its start) may take part too, on a slow machine: what counts is the outbox.
+        Assert.InRange(runs.Sum(), 0, 50);
         var queued = await a.WithDbAsync(db => db.Outbox.AsNoTracking().Where(m => m.Reference == "edition:" + number).Select(m => m.AccountId).ToListAsync());
         Assert.Equal(50, queued.Count);
         Assert.Equal(50, queued.Distinct().Count());

@@ -31,6 +31,7 @@ public sealed class LoginModel(
     AccountMessages messages,
     AuditTrail audit,
     PendingSignIn pendingSignIn,
+    PendingReopen pendingReopen,
     IOptions<AccountOptions> options,
     IStringLocalizer<SharedResource> l,
     TimeProvider clock) : PageModel
@@ -133,10 +134,12 @@ public sealed class LoginModel(
         }
         if (account.Status == AccountStatus.Closing)
         {
+            // Within the grace period the right password leads to the page that can undo the closure; nobody is
+            // signed in unless the customer gives consent to processing anew there.
             audit.Record("signin.failed", account.Id, "closing");
             await db.SaveChangesAsync(cancellationToken);
-            ModelState.AddModelError(string.Empty, l["Login.Closing"]);
-            return Page();
+            pendingReopen.Start(account.Id, Input.RememberMe);
+            return RedirectToPage("Reopen");
         }
         if (!account.EmailConfirmed)
         {

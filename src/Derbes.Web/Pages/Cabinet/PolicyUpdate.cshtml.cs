@@ -15,8 +15,11 @@ namespace Derbes.Web.Pages.Cabinet;
 /// to what changed; "I have read it", or, when it changed purposes or recipients, "I agree" (a box to tick) or
 /// "I do not agree" (which withdraws processing consent and closes the account). Each answer is a ledger record.
 /// </summary>
-public sealed class PolicyUpdateModel(DerbesDb db, PolicyAgreement agreement, SignInManager<Derbes.Web.Customers.Account> signIn, IStringLocalizer<SharedResource> l) : PageModel
+public sealed class PolicyUpdateModel(DerbesDb db, PolicyAgreement agreement, Derbes.Web.Customers.AccountClosure closure, SignInManager<Derbes.Web.Customers.Account> signIn, IStringLocalizer<SharedResource> l) : PageModel
 {
+    [TempData]
+    public int? ClosedUntil { get; set; }
+
     public PolicyDue Due { get; private set; }
     public PolicyEdition Edition { get; private set; } = null!;
     public PolicyText? Text { get; private set; }
@@ -70,9 +73,11 @@ public sealed class PolicyUpdateModel(DerbesDb db, PolicyAgreement agreement, Si
         {
             return Page();
         }
-        await agreement.DeclineAsync(await AccountAsync(cancellationToken), Edition.Number, cancellationToken);
+        var account = await AccountAsync(cancellationToken);
+        await agreement.DeclineAsync(account, Edition.Number, cancellationToken);
         await signIn.SignOutAsync();
-        return RedirectToPage("/Account/Login", new { closed = 1 });
+        ClosedUntil = closure.DestructionDay(account).DayNumber;
+        return RedirectToPage("/Account/Closed");
     }
 
     private Guid Me => Guid.Parse(User.FindFirstValue(ClaimTypes.NameIdentifier)!);

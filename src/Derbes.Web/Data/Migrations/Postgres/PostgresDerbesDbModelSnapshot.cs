@@ -241,6 +241,9 @@ namespace Derbes.Web.Data.Migrations.Postgres
                     b.Property<int>("AccessFailedCount")
                         .HasColumnType("integer");
 
+                    b.Property<DateTimeOffset?>("ClosingSince")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("ConcurrencyStamp")
                         .IsConcurrencyToken()
                         .HasColumnType("text");
@@ -249,6 +252,9 @@ namespace Derbes.Web.Data.Migrations.Postgres
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("DestroyedAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<bool>("EmailConfirmed")
@@ -290,6 +296,10 @@ namespace Derbes.Web.Data.Migrations.Postgres
                         .HasMaxLength(2)
                         .HasColumnType("character varying(2)");
 
+                    b.Property<string>("RetentionHold")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
                     b.Property<byte[]>("SealedEmail")
                         .IsRequired()
                         .HasColumnType("bytea");
@@ -329,6 +339,8 @@ namespace Derbes.Web.Data.Migrations.Postgres
 
                     b.HasIndex("PhoneIndex")
                         .IsUnique();
+
+                    b.HasIndex("Status", "ClosingSince");
 
                     b.ToTable("AspNetUsers", (string)null);
                 });
@@ -568,6 +580,27 @@ namespace Derbes.Web.Data.Migrations.Postgres
                     b.HasIndex("Status", "UploadedAt");
 
                     b.ToTable("Documents");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Documents.StoreDeletion", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("QueuedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("StorageName")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("StoreDeletions");
                 });
 
             modelBuilder.Entity("Derbes.Web.Messaging.OutboxMessage", b =>

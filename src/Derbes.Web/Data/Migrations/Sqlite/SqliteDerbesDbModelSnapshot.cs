@@ -230,6 +230,9 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                     b.Property<int>("AccessFailedCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("ClosingSince")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("ConcurrencyStamp")
                         .IsConcurrencyToken()
                         .HasColumnType("TEXT");
@@ -238,6 +241,9 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("DestroyedAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<bool>("EmailConfirmed")
@@ -279,6 +285,10 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                         .HasMaxLength(2)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("RetentionHold")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
                     b.Property<byte[]>("SealedEmail")
                         .IsRequired()
                         .HasColumnType("BLOB");
@@ -318,6 +328,8 @@ namespace Derbes.Web.Data.Migrations.Sqlite
 
                     b.HasIndex("PhoneIndex")
                         .IsUnique();
+
+                    b.HasIndex("Status", "ClosingSince");
 
                     b.ToTable("AspNetUsers", (string)null);
                 });
@@ -555,6 +567,25 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                     b.HasIndex("Status", "UploadedAt");
 
                     b.ToTable("Documents");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Documents.StoreDeletion", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("QueuedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("StorageName")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("StoreDeletions");
                 });
 
             modelBuilder.Entity("Derbes.Web.Messaging.OutboxMessage", b =>
