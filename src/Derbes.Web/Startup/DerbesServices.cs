@@ -222,6 +222,7 @@ public static class DerbesServices
         services.AddDerbesDocumentStore(builder.Configuration);
         services.AddScoped<DocumentIntake>();
         services.AddScoped<DocumentReview>();
+        services.AddScoped<CustomerDocuments>();
         services.AddSingleton<Privacy.PolicyNotices>();
         services.AddHostedService(sp => sp.GetRequiredService<Privacy.PolicyNotices>());
         services.AddScoped<DeferredMessages>();
