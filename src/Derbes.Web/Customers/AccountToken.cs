@@ -10,6 +10,10 @@ public enum TokenPurpose
     ResetPasswordCode = 3,
     StaffSetup = 4,
     StaffInvitation = 5,
+    /// <summary>The link to a customer's new email address; the address itself is the token's sealed payload.</summary>
+    ChangeEmail = 6,
+    /// <summary>The SMS code to a customer's new phone number; the number itself is the token's sealed payload.</summary>
+    ChangePhone = 7,
 }
 
 /// <summary>
@@ -29,6 +33,13 @@ public sealed class AccountToken
     public int MaxAttempts { get; set; }
     /// <summary>The security stamp when issued: any password change since voids the token.</summary>
     public string? SecurityStamp { get; set; }
+
+    /// <summary>
+    /// What the token is for, when that is personal data (the new email or phone of a change): sealed with the
+    /// customer's own key, so it is never stored in the clear and dies with the key. Cleared once the token is used
+    /// or voided: a pending address lives exactly as long as the link that would confirm it.
+    /// </summary>
+    public byte[]? SealedPayload { get; set; }
 
     public bool IsUsable(DateTimeOffset now) => UsedAt is null && now < ExpiresAt && Attempts < MaxAttempts;
 

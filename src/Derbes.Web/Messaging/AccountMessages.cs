@@ -86,6 +86,46 @@ public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResour
         Email(account, profile, "closing-held", "Email.ClosingHeld.Subject", "Email.ClosingHeld.Body",
             site.CurrentValue.Link("/privacy"), "Email.ClosingHeld.Button", hold);
 
+    // The customer's own profile changes (issue 6): the link to a new address, and a notice of every change, to the
+    // old address where the address changes. Notices of a done change close with what to do if it was not them.
+
+    /// <summary>The single-use link to the new address; <paramref name="profile"/> carries the new address as its email.</summary>
+    public void EmailChangeLink(Account account, Profile profile, string token) =>
+        Email(account, profile, "email-change-link", "Email.EmailChangeLink.Subject", "Email.EmailChangeLink.Body",
+            site.CurrentValue.Link("/account/confirm-email-change?token=" + Uri.EscapeDataString(token)), "Email.EmailChangeLink.Button");
+
+    /// <summary>To the current address: a change to <paramref name="maskedNew"/> was asked for; nothing changes until the link is opened.</summary>
+    public void EmailChangeRequested(Account account, Profile profile, string maskedNew) =>
+        Notice(account, profile, "email-change-requested", "Email.EmailChangeRequested.Subject", "Email.EmailChangeRequested.Body",
+            site.CurrentValue.Link("/account/forgot-password"), "Email.PasswordChanged.Button", maskedNew);
+
+    /// <summary>To the old address once the change is done.</summary>
+    public void EmailChanged(Account account, Profile oldProfile, string maskedNew) =>
+        Notice(account, oldProfile, "email-changed", "Email.EmailChanged.Subject", "Email.EmailChanged.Body",
+            site.CurrentValue.Link("/account/login"), "Email.ProfileNotice.SignIn", maskedNew);
+
+    /// <summary>To the holder of an address another customer asked to use: neutral, nothing changed, nothing to do.</summary>
+    public void EmailAddressInUse(Account holder, Profile profile) =>
+        Email(holder, profile, "email-address-in-use", "Email.EmailAddressInUse.Subject", "Email.EmailAddressInUse.Body",
+            site.CurrentValue.Link("/account/login"), "Email.ProfileNotice.SignIn");
+
+    public void PhoneChanged(Account account, Profile profile, string maskedNew) =>
+        Notice(account, profile, "phone-changed", "Email.PhoneChanged.Subject", "Email.PhoneChanged.Body",
+            site.CurrentValue.Link("/cabinet/profile"), "Email.ProfileNotice.Open", maskedNew);
+
+    public void NamesChanged(Account account, Profile profile) =>
+        Notice(account, profile, "names-changed", "Email.NamesChanged.Subject", "Email.NamesChanged.Body",
+            site.CurrentValue.Link("/cabinet/profile"), "Email.ProfileNotice.Open");
+
+    /// <summary>Written in the newly chosen language, which it names.</summary>
+    public void LanguageChanged(Account account, Profile profile) =>
+        Notice(account, profile, "language-changed", "Email.LanguageChanged.Subject", "Email.LanguageChanged.Body",
+            site.CurrentValue.Link("/cabinet/profile"), "Email.ProfileNotice.Open", new LocalizedArgument("Language." + account.PreferredLanguage));
+
+    /// <summary>A notice of a change already made: "ignore this email" would be wrong advice, so it closes with what to do if it was not them.</summary>
+    private void Notice(Account account, Profile profile, string kind, string subjectKey, string bodyKey, string link, string buttonKey, params object[] extra) =>
+        outbox.Email(account.Id, kind, ComposeWith(account, profile, subjectKey, bodyKey, link, buttonKey, "Email.ProfileNotice.NotYou", extra));
+
     public void PhoneCode(Account account, string phone, string code, string kind) =>
         outbox.Sms(account.Id, kind, phone, Languages.In(account.PreferredLanguage, () => l["Sms.Code", site.CurrentValue.Name, code].Value));
 
@@ -107,7 +147,11 @@ public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResour
     private void Email(Account account, Profile profile, string kind, string subjectKey, string bodyKey, string link, string buttonKey, params object[] extra) =>
         outbox.Email(account.Id, kind, Compose(account, profile, subjectKey, bodyKey, link, buttonKey, extra));
 
-    private EmailContent Compose(Account account, Profile profile, string subjectKey, string bodyKey, string link, string buttonKey, params object[] extra)
+    private EmailContent Compose(Account account, Profile profile, string subjectKey, string bodyKey, string link, string buttonKey, params object[] extra) =>
+        ComposeWith(account, profile, subjectKey, bodyKey, link, buttonKey, "Email.IgnoreIfNotYou", extra);
+
+    /// <summary>As <see cref="Compose"/>, with the closing line below the link (what to do if the person did not ask for this) chosen by the caller.</summary>
+    private EmailContent ComposeWith(Account account, Profile profile, string subjectKey, string bodyKey, string link, string buttonKey, string closingKey, object[] extra)
     {
         return Languages.In(account.PreferredLanguage, () =>
         {
@@ -122,7 +166,7 @@ public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResour
             var body = l[bodyKey, [.. arguments.Prepend(s.Name)]].Value;
             var button = l[buttonKey].Value;
             var footer = l["Email.Footer", s.Name, s.CareEmail].Value;
-            var ignore = l["Email.IgnoreIfNotYou"].Value;
+            var ignore = l[closingKey, s.CareEmail].Value;
             var subject = l[subjectKey, s.Name].Value;
 
             var text = new StringBuilder()

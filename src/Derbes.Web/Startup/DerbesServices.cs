@@ -197,6 +197,7 @@ public static class DerbesServices
         services.AddScoped<PersonalDataVault>();
         services.AddScoped<AccountDirectory>();
         services.AddScoped<AccountTokens>();
+        services.AddScoped<ProfileChanges>();
         services.AddSingleton<PasswordRules>();
         services.AddScoped<AuditTrail>();
         services.AddSingleton<CheckpointSigner>();
