@@ -1,10 +1,12 @@
 using Derbes.Web.Audit;
+using Derbes.Web.Calendar;
 using Derbes.Web.Consents;
 using Derbes.Web.Customers;
 using Derbes.Web.Disclosures;
 using Derbes.Web.Documents;
 using Derbes.Web.Messaging;
 using Derbes.Web.Privacy;
+using Derbes.Web.Requests;
 using Derbes.Web.Security;
 using Derbes.Web.Settings;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
@@ -41,6 +43,9 @@ public abstract class DerbesDb(DbContextOptions options)
     public DbSet<DisclosureSubject> DisclosureSubjects => Set<DisclosureSubject>();
     public DbSet<Setting> Settings => Set<Setting>();
     public DbSet<StoreDeletion> StoreDeletions => Set<StoreDeletion>();
+    public DbSet<CalendarFact> CalendarFacts => Set<CalendarFact>();
+    public DbSet<CustomerRequest> CustomerRequests => Set<CustomerRequest>();
+    public DbSet<RequestAttachment> RequestAttachments => Set<RequestAttachment>();
 
     // One writer links chained records at a time in this process; a provider with several instances adds
     // its own cross-process lock in LockChainsAsync.
@@ -374,6 +379,30 @@ public abstract class DerbesDb(DbContextOptions options)
             // Two Administrators saving the same key at once: the second update finds the row changed and fails.
             s.Property(x => x.Value).IsConcurrencyToken();
             s.Property(x => x.UpdatedAt).IsConcurrencyToken();
+        });
+
+        builder.Entity<CalendarFact>(f =>
+        {
+            // One fact per date: it decides that day over the rules.
+            f.HasIndex(x => x.Date).IsUnique();
+            f.Property(x => x.Note).HasMaxLength(CalendarFact.MaxNote);
+        });
+        builder.Entity<CustomerRequest>(r =>
+        {
+            r.Property(x => x.Number).HasMaxLength(CustomerRequest.MaxNumber);
+            r.HasIndex(x => x.Number).IsUnique();
+            r.HasIndex(x => new { x.Year, x.Sequence }).IsUnique();
+            r.HasIndex(x => x.AccountId);
+            r.HasIndex(x => new { x.Status, x.DueOn });
+            // Two members of staff changing the same request at once: the second finds it changed and fails.
+            r.Property(x => x.Version).IsConcurrencyToken();
+            r.HasMany(x => x.Attachments).WithOne().HasForeignKey(a => a.RequestId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<RequestAttachment>(a =>
+        {
+            a.Property(x => x.StorageName).HasMaxLength(64);
+            a.Property(x => x.ContentType).HasMaxLength(32);
+            a.Property(x => x.Sha256).HasMaxLength(64);
         });
 
         builder.Entity<OutboxMessage>(m =>

@@ -126,6 +126,20 @@ public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResour
     private void Notice(Account account, Profile profile, string kind, string subjectKey, string bodyKey, string link, string buttonKey, params object[] extra) =>
         outbox.Email(account.Id, kind, ComposeWith(account, profile, subjectKey, bodyKey, link, buttonKey, "Email.ProfileNotice.NotYou", extra));
 
+    /// The acknowledgement of a request or complaint: its number, what was asked, when it was received and the date
+    /// the answer is due, in the customer's language.
+    /// </summary>
+    public void RequestReceived(Account account, Profile profile, Requests.CustomerRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Email(account, profile, "request-received", "Email.RequestReceived.Subject", "Email.RequestReceived.Body",
+            site.CurrentValue.Link("/cabinet/requests"), "Email.RequestReceived.Button",
+            request.Number,
+            new LocalizedArgument("RequestKind." + request.Kind),
+            request.ReceivedOn.ToString("dd.MM.yyyy", System.Globalization.CultureInfo.InvariantCulture),
+            request.DueOn.ToString("dd.MM.yyyy", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     public void PhoneCode(Account account, string phone, string code, string kind) =>
         outbox.Sms(account.Id, kind, phone, Languages.In(account.PreferredLanguage, () => l["Sms.Code", site.CurrentValue.Name, code].Value));
 

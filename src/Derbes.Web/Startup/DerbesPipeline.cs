@@ -91,6 +91,7 @@ public static partial class DerbesPipeline
                 await db.Database.MigrateAsync();
             }
             await PolicySeed.PublishFirstEditionAsync(db, clock, CancellationToken.None);
+            await Calendar.CalendarSeed.SeedAsync(db, clock, CancellationToken.None);
             await StaffSetup.EnsureRolesAsync(services.GetRequiredService<Microsoft.AspNetCore.Identity.RoleManager<Microsoft.AspNetCore.Identity.IdentityRole<Guid>>>());
         }
         // What Administrators saved at /admin/settings, now that the table exists, before the first request.

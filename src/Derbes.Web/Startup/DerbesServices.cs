@@ -51,6 +51,7 @@ public static class DerbesServices
         services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Privacy.PolicyNoticeOptions>().BindConfiguration(Privacy.PolicyNoticeOptions.Section);
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section);
+        services.AddOptions<Requests.RequestOptions>().BindConfiguration(Requests.RequestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         var dataRoot = builder.Configuration[$"{DataOptions.Section}:Directory"] ?? "data";
         services.AddSingleton(new DataDirectory(dataRoot));
@@ -236,6 +237,8 @@ public static class DerbesServices
         services.AddHostedService(sp => sp.GetRequiredService<AccountDestruction>());
         services.AddSingleton<DocumentRetention>();
         services.AddHostedService(sp => sp.GetRequiredService<DocumentRetention>());
+        services.AddSingleton<Calendar.WorkingCalendarProvider>();
+        services.AddScoped<Requests.CustomerRequests>();
 
         services.AddSingleton<OutboxSignal>();
         services.AddScoped<Outbox>();

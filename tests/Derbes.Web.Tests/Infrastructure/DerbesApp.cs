@@ -29,7 +29,8 @@ public class DerbesApp : WebApplicationFactory<Program>
     /// <param name="settings">Configuration that overrides the test defaults.</param>
     /// <param name="shareWith">Another instance whose database, data folder and clock this one shares.</param>
     /// <param name="postgres">A PostgreSQL database of the test's own (a server it controls) instead of the suite's.</param>
-    public DerbesApp(Dictionary<string, string?>? settings = null, DerbesApp? shareWith = null, string? postgres = null)
+    /// <param name="startAt">Where the clock starts (a fake clock never goes back): a date the test's calendar arithmetic needs.</param>
+    public DerbesApp(Dictionary<string, string?>? settings = null, DerbesApp? shareWith = null, string? postgres = null, DateTimeOffset? startAt = null)
     {
         _ownsStorage = shareWith is null;
         _ownsDatabase = shareWith is null && postgres is null;
@@ -39,6 +40,10 @@ public class DerbesApp : WebApplicationFactory<Program>
         if (shareWith is not null)
         {
             Clock = shareWith.Clock;
+        }
+        else if (startAt is { } start)
+        {
+            Clock = new FakeTimeProvider(start);
         }
         _settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
