@@ -4,6 +4,7 @@ using Derbes.Web.Data;
 using Derbes.Web.Disclosures;
 using Derbes.Web.Documents;
 using Derbes.Web.Messaging;
+using Derbes.Web.Requests;
 using Derbes.Web.Security;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -36,6 +37,7 @@ public sealed partial class AccountDestruction(
         [typeof(ConsentRecord)] = "the consent ledger (Art. 8, 24): proof of what was agreed and withdrawn, hash-chained",
         [typeof(AuditEntry)] = "the audit trail (Art. 22, policy 4.1): who did what, hash-chained",
         [typeof(DisclosureSubject)] = "the register of disclosures (Art. 16, policy 3.4–3.5) must show every transfer made",
+        [typeof(CustomerRequest)] = "the register of requests and complaints keeps each one's kind, dates and status, the proof that statutory deadlines were met (Art. 24); its text, answer and files are destroyed",
     };
 
     protected override TimeSpan Interval => options.CurrentValue.DestructionInterval;
@@ -110,6 +112,13 @@ public sealed partial class AccountDestruction(
         var files = await db.Documents.Where(d => d.AccountId == accountId && d.PurgedAt == null).Select(d => d.StorageName).ToListAsync(cancellationToken);
         db.StoreDeletions.AddRange(files.Select(f => new StoreDeletion { StorageName = f, QueuedAt = now }));
         var documents = await db.Documents.Where(d => d.AccountId == accountId).ExecuteDeleteAsync(cancellationToken);
+        var requests = db.CustomerRequests.Where(r => r.AccountId == accountId);
+        var attachments = db.RequestAttachments.Where(f => requests.Any(r => r.Id == f.RequestId));
+        var attachmentFiles = await attachments.Select(f => f.StorageName).ToListAsync(cancellationToken);
+        db.StoreDeletions.AddRange(attachmentFiles.Select(f => new StoreDeletion { StorageName = f, QueuedAt = now }));
+        files.AddRange(attachmentFiles);
+        await attachments.ExecuteDeleteAsync(cancellationToken);
+        await requests.ExecuteUpdateAsync(s => s.SetProperty(r => r.SealedText, Array.Empty<byte>()).SetProperty(r => r.SealedAnswer, (byte[]?)null), cancellationToken);
 
         // Every other row that is theirs.
         await db.AccountTokens.Where(t => t.AccountId == accountId).ExecuteDeleteAsync(cancellationToken);

@@ -4,6 +4,7 @@ using Derbes.Web.Audit;
 using Derbes.Web.Consents;
 using Derbes.Web.Data;
 using Derbes.Web.Documents;
+using Derbes.Web.Requests;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -11,13 +12,14 @@ namespace Derbes.Web.Customers;
 
 /// <summary>
 /// Everything Derbes holds about one customer (Art. 24 p.1 sub.1, policy 1.5): the profile, the documents' metadata,
-/// the consent ledger with the exact words agreed to, the sign-ins, the sessions, and the disclosures of their data to
+/// the consent ledger with the exact words agreed to, the sign-ins, the sessions, the requests and complaints, and the disclosures of their data to
 /// state bodies and third parties except those a state body asked to keep confidential, with how long each kind of
 /// data is kept. Free and immediate; every report made is an audit entry.
 /// </summary>
 public sealed class PersonalDataExport(
     DerbesDb db,
     AccountDirectory directory,
+    Security.PersonalDataVault vault,
     AuditTrail audit,
     IOptionsMonitor<DocumentOptions> documents,
     IOptionsMonitor<AuditOptions> auditOptions,
@@ -60,6 +62,8 @@ public sealed class PersonalDataExport(
             .OrderByDescending(d => d.DisclosedOn)
             .ToListAsync(cancellationToken);
 
+        var requests = await db.CustomerRequests.AsNoTracking().Where(r => r.AccountId == accountId).OrderByDescending(r => r.Id).ToListAsync(cancellationToken);
+
         audit.Record("customer.exported", accountId, outcome: format, actor: accountId.ToString(), role: AuditTrail.CustomerRole);
         await db.SaveChangesAsync(cancellationToken);
 
@@ -85,6 +89,9 @@ public sealed class PersonalDataExport(
             [.. consents.AsEnumerable().Reverse()],
             signIns,
             sessions,
+            [.. requests.Select(r => new RequestRecord(r.Number, r.Kind, r.Channel, r.ReceivedAt, r.DueOn, r.Status,
+                r.SealedText.Length == 0 ? "" : vault.OpenString(accountId, CustomerRequest.TextField(r.Number), r.SealedText),
+                r.SealedAnswer is null ? null : vault.OpenString(accountId, CustomerRequest.AnswerField(r.Number), r.SealedAnswer), r.AnsweredAt))],
             [.. disclosures.Select(d => new DisclosureRecord(d.Number, d.DisclosedOn, d.RecipientKind, d.RecipientName, d.Basis, d.Purpose,
                 [.. Disclosures.Disclosure.Each(d.Categories)], d.Channel))],
             new StoragePeriods(
@@ -105,6 +112,7 @@ public sealed record PersonalDataReport(
     IReadOnlyList<ConsentEntry> Consents,
     IReadOnlyList<SignInRecord> SignIns,
     IReadOnlyList<SessionRecord> Sessions,
+    IReadOnlyList<RequestRecord> Requests,
     IReadOnlyList<DisclosureRecord> Disclosures,
     StoragePeriods StoragePeriods);
 
@@ -131,6 +139,8 @@ public sealed record ConsentEntry(DateTimeOffset At, ConsentPurpose Purpose, str
 public sealed record SignInRecord(DateTimeOffset At, string Action, string Outcome, string Ip);
 
 public sealed record SessionRecord(DateTimeOffset StartedAt, DateTimeOffset LastSeenAt, DateTimeOffset? EndedAt, string UserAgent, string Ip);
+
+public sealed record RequestRecord(string Number, RequestKind Kind, RequestChannel Channel, DateTimeOffset ReceivedAt, DateOnly DueOn, RequestStatus Status, string Text, string? Answer, DateTimeOffset? AnsweredAt);
 
 public sealed record DisclosureRecord(
     string Number,

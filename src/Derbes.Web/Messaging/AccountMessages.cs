@@ -126,6 +126,7 @@ public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResour
     private void Notice(Account account, Profile profile, string kind, string subjectKey, string bodyKey, string link, string buttonKey, params object[] extra) =>
         outbox.Email(account.Id, kind, ComposeWith(account, profile, subjectKey, bodyKey, link, buttonKey, "Email.ProfileNotice.NotYou", extra));
 
+    /// <summary>
     /// The acknowledgement of a request or complaint: its number, what was asked, when it was received and the date
     /// the answer is due, in the customer's language.
     /// </summary>

@@ -139,8 +139,15 @@ public sealed class ClosureTests
         using var _ = browser;
         using var bystanderBrowser = app.NewBrowser();
         var bystander = await Journeys.RegisteredAndConfirmedAsync(app, bystanderBrowser);
-        var files = await app.WithDbAsync(db => db.Documents.Where(d => d.AccountId == id).Select(d => d.StorageName).ToListAsync());
-        Assert.NotEmpty(files);
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var filed = await scope.ServiceProvider.GetRequiredService<Derbes.Web.Requests.CustomerRequests>().FileAsync(id, Derbes.Web.Requests.RequestKind.Rectification,
+                "Тегім қате жазылған", new Derbes.Web.Requests.RequestUpload("proof.pdf", Derbes.Tests.Documents.SampleFiles.MinimalPdf()), Derbes.Web.Requests.RequestChannel.Cabinet, CancellationToken.None);
+            Assert.True(filed.Filed);
+        }
+        var files = await app.WithDbAsync(db => db.Documents.Where(d => d.AccountId == id).Select(d => d.StorageName)
+            .Concat(db.RequestAttachments.Where(f => db.CustomerRequests.Any(r => r.Id == f.RequestId && r.AccountId == id)).Select(f => f.StorageName)).ToListAsync());
+        Assert.Equal(2, files.Count);
         await CloseAsync(browser, await browser.GetAsync("/cabinet/close"), customer.Password);
 
         var destruction = app.Service<AccountDestruction>();
@@ -169,6 +176,10 @@ public sealed class ClosureTests
         }
         await AssertNothingOfTheirsRemainsAsync(app, id);
         Assert.Equal(1, await app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "customer.destroyed" && e.Subject == id.ToString())));
+        // The request stays in the register, without its words or files.
+        var request = await app.WithDbAsync(db => db.CustomerRequests.AsNoTracking().SingleAsync(r => r.AccountId == id));
+        Assert.Empty(request.SealedText);
+        Assert.Equal(0, await app.WithDbAsync(db => db.RequestAttachments.CountAsync(f => f.RequestId == request.Id)));
         // The consent ledger and the audit trail still verify, and still hold the customer's id (nothing else).
         Assert.True(await app.WithDbAsync(db => db.ConsentRecords.AnyAsync(c => c.AccountId == id)));
 

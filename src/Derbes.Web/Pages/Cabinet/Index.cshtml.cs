@@ -11,7 +11,7 @@ namespace Derbes.Web.Pages.Cabinet;
 /// The personal cabinet's overview: who is signed in, masked contact details, the account's standing, the documents'
 /// status, open requests, and the latest edition of the policy when it is recent.
 /// </summary>
-public sealed class IndexModel(DerbesDb db, AccountDirectory directory, TimeProvider clock) : PageModel
+public sealed class IndexModel(DerbesDb db, AccountDirectory directory, Derbes.Web.Requests.CustomerRequests requests, TimeProvider clock) : PageModel
 {
     /// <summary>How long a newly published edition is pointed out on the overview.</summary>
     public static readonly TimeSpan RecentEdition = TimeSpan.FromDays(30);
@@ -26,6 +26,7 @@ public sealed class IndexModel(DerbesDb db, AccountDirectory directory, TimeProv
     public bool TwoFactor { get; private set; }
     public List<(DocumentStatus Status, DateTimeOffset UploadedAt)> Documents { get; private set; } = [];
     public (int Number, DateTimeOffset PublishedAt)? NewEdition { get; private set; }
+    public Derbes.Web.Requests.OpenRequests OpenRequests { get; private set; } = new(0, null);
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
@@ -42,6 +43,7 @@ public sealed class IndexModel(DerbesDb db, AccountDirectory directory, TimeProv
         var documents = await db.Documents.AsNoTracking().Where(d => d.AccountId == id)
             .Select(d => new { d.Status, d.UploadedAt }).ToListAsync(cancellationToken);
         Documents = [.. documents.OrderBy(d => d.UploadedAt).Select(d => (d.Status, d.UploadedAt))];
+        OpenRequests = await requests.OpenAsync(id, cancellationToken);
         var latest = await db.PolicyEditions.AsNoTracking().OrderByDescending(e => e.Number)
             .Select(e => new { e.Number, e.PublishedAt }).FirstOrDefaultAsync(cancellationToken);
         if (latest is not null && latest.Number > 1 && clock.GetUtcNow() - latest.PublishedAt <= RecentEdition)
