@@ -141,6 +141,31 @@ public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResour
             request.DueOn.ToString("dd.MM.yyyy", System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    // The cabinet's security page: each change to how the customer signs in is told to them, so a change they
+    // did not make (a stolen session, a lost phone) does not go unnoticed. The button opens that page.
+
+    /// <summary>The password was changed in the cabinet: the other devices were signed out, this one was not.</summary>
+    public void PasswordChangedInCabinet(Account account, Profile profile) =>
+        Email(account, profile, "password-changed", "Email.PasswordChanged.Subject", "Email.PasswordChangedInCabinet.Body",
+            site.CurrentValue.Link("/account/forgot-password"), "Email.PasswordChanged.Button");
+
+    public void TwoFactorEnabled(Account account, Profile profile) =>
+        Email(account, profile, "two-factor-enabled", "Email.TwoFactorEnabled.Subject", "Email.TwoFactorEnabled.Body",
+            site.CurrentValue.Link("/cabinet/security"), "Email.Security.Button");
+
+    public void TwoFactorDisabled(Account account, Profile profile) =>
+        Email(account, profile, "two-factor-disabled", "Email.TwoFactorDisabled.Subject", "Email.TwoFactorDisabled.Body",
+            site.CurrentValue.Link("/cabinet/security"), "Email.Security.Button");
+
+    public void RecoveryCodesRenewed(Account account, Profile profile) =>
+        Email(account, profile, "recovery-codes-renewed", "Email.RecoveryCodesRenewed.Subject", "Email.RecoveryCodesRenewed.Body",
+            site.CurrentValue.Link("/cabinet/security"), "Email.Security.Button");
+
+    /// <summary>A recovery code signed someone in instead of the authenticator; <paramref name="left"/> codes remain.</summary>
+    public void RecoveryCodeUsed(Account account, Profile profile, int left) =>
+        Email(account, profile, "recovery-code-used", "Email.RecoveryCodeUsed.Subject", "Email.RecoveryCodeUsed.Body",
+            site.CurrentValue.Link("/cabinet/security"), "Email.Security.Button", left);
+
     public void PhoneCode(Account account, string phone, string code, string kind) =>
         outbox.Sms(account.Id, kind, phone, Languages.In(account.PreferredLanguage, () => l["Sms.Code", site.CurrentValue.Name, code].Value));
 

@@ -8,7 +8,7 @@ using OtpNet;
 namespace Derbes.Web.Security;
 
 /// <summary>
-/// Checks a staff member's TOTP code (RFC 6238: 30-second steps, one step of clock drift either way) on
+/// Checks a staff member's (or a customer's, who may turn two-step sign-in on in the cabinet) TOTP code (RFC 6238: 30-second steps, one step of clock drift either way) on
 /// the app's clock, and refuses a code whose step was already used, so a code seen over a shoulder or
 /// in a proxy log cannot be replayed within its window. The key is the one Identity keeps for the
 /// authenticator; the last used step sits beside it.
@@ -59,6 +59,12 @@ public sealed class StaffAuthenticator(DerbesDb db, PersonalDataVault vault, Tim
     /// <summary>The record of the step used at enrolment, so that code cannot sign in again.</summary>
     public static IdentityUserToken<Guid> UsedStep(Guid accountId, long step) =>
         new() { UserId = accountId, LoginProvider = Provider, Name = LastStepName, Value = step.ToString(CultureInfo.InvariantCulture) };
+
+    /// <summary>Forgets the account's authenticator key and its used step (two-step sign-in turned off), with the caller's SaveChanges.</summary>
+    public async Task RemoveAsync(Guid accountId, CancellationToken cancellationToken) =>
+        db.UserTokens.RemoveRange(await db.UserTokens
+            .Where(t => t.UserId == accountId && t.LoginProvider == Provider && (t.Name == KeyName || t.Name == LastStepName))
+            .ToListAsync(cancellationToken));
 
     /// <summary>Verifies the code and, when it is good, records its step (saved with the caller's SaveChanges).</summary>
     public async Task<bool> VerifyAsync(Account account, string code, CancellationToken cancellationToken)

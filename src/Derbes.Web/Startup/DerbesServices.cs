@@ -209,6 +209,11 @@ public static class DerbesServices
         services.AddScoped<PendingSignIn>();
         services.AddScoped<PendingReset>();
         services.AddScoped<StaffAuthenticator>();
+        // The cabinet's security page: places of session addresses, customers' recovery codes, password re-checks.
+        services.AddOptions<SessionPlaceOptions>().BindConfiguration(SessionPlaceOptions.Section);
+        services.AddSingleton<AddressPlaces>();
+        services.AddScoped<RecoveryCodes>();
+        services.AddScoped<CustomerSecurity>();
         services.AddSingleton<OperatorConsole>();
         services.AddScoped<Derbes.Web.Staff.StaffDirectory>();
         services.AddScoped<Derbes.Web.Staff.CustomerRecords>();

@@ -167,6 +167,15 @@ public sealed class LoginModel(
             pendingSignIn.Start(account.Id, Input.RememberMe, ReturnUrl);
             return RedirectToPage("LoginTwoFactor");
         }
+        if (account.TwoFactorEnabled)
+        {
+            // A customer who turned on two-step sign-in (cabinet, security) owes a code or a recovery code too.
+            audit.Record("signin.password-ok", account.Id, "awaiting-2fa");
+            account.LockoutCount = 0;
+            await db.SaveChangesAsync(cancellationToken);
+            pendingSignIn.Start(account.Id, Input.RememberMe, ReturnUrl);
+            return RedirectToPage("LoginTwoFactor");
+        }
 
         account.LockoutCount = 0;
         // From here the person is the account: the entry names them, as a customer (staff sign in through the second factor).
