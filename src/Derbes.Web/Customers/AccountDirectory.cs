@@ -27,12 +27,19 @@ public sealed class AccountDirectory(DerbesDb db, BlindIndex index, PersonalData
         return db.Users.SingleOrDefaultAsync(a => a.PhoneIndex == key, cancellationToken);
     }
 
-    /// <summary>An email, or a phone number in any form people type; null when neither matches.</summary>
+    /// <summary>An email, a customer number, or a phone number in any form people type; null when none matches.</summary>
     public async Task<Account?> FindByLoginAsync(string login, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(login);
         if (login.Contains('@', StringComparison.Ordinal))
         {
             return await FindByEmailAsync(login, cancellationToken);
+        }
+        // A customer number: ten digits starting with 1 or 2 (a phone's national number starts with 7, a staff
+        // number with 9, and staff never sign in by number).
+        if (login.Length == 10 && login.All(char.IsAsciiDigit) && login[0] is '1' or '2')
+        {
+            return await db.Users.SingleOrDefaultAsync(a => a.NormalizedUserName == login && a.Kind == AccountKind.Customer, cancellationToken);
         }
         if (KazakhPhone.TryNormalise(login, out var e164))
         {

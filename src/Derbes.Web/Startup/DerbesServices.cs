@@ -214,6 +214,9 @@ public static class DerbesServices
         services.AddSingleton<AddressPlaces>();
         services.AddScoped<RecoveryCodes>();
         services.AddScoped<CustomerSecurity>();
+        // The password step shared by every sign-in; the consent switches shared by the cabinet and (next) the app.
+        services.AddScoped<PasswordSignIn>();
+        services.AddScoped<ConsentSwitches>();
         services.AddSingleton<OperatorConsole>();
         services.AddScoped<Derbes.Web.Staff.StaffDirectory>();
         services.AddScoped<Derbes.Web.Staff.CustomerRecords>();

@@ -1,9 +1,7 @@
 using System.ComponentModel.DataAnnotations;
-using System.Text;
 using Derbes.Web.Audit;
 using Derbes.Web.Customers;
 using Derbes.Web.Data;
-using Derbes.Web.Messaging;
 using Derbes.Web.Security;
 using Derbes.Web.Startup;
 using Microsoft.AspNetCore.Authentication;
@@ -24,11 +22,8 @@ namespace Derbes.Web.Pages.Account;
 [EnableRateLimiting(RateLimits.Accounts)]
 public sealed class LoginModel(
     DerbesDb db,
-    AccountDirectory directory,
-    Argon2PasswordHasher hasher,
+    PasswordSignIn passwordSignIn,
     SignInManager<Derbes.Web.Customers.Account> signIn,
-    AccountTokens tokens,
-    AccountMessages messages,
     AuditTrail audit,
     PendingSignIn pendingSignIn,
     PendingReopen pendingReopen,
@@ -70,90 +65,26 @@ public sealed class LoginModel(
         {
             return Page();
         }
+        // The password step is shared with the app's token endpoint: the same rules, the same lockout count.
+        var check = await passwordSignIn.CheckAsync(Input.Login, Input.Password, SignInChannel.Web, cancellationToken);
+        switch (check.Outcome)
+        {
+            case PasswordCheckOutcome.Failed:
+                return Failed();
+            case PasswordCheckOutcome.Blocked:
+                ModelState.AddModelError(string.Empty, l["Login.Blocked"]);
+                return Page();
+            case PasswordCheckOutcome.Closing:
+                // Within the grace period the right password leads to the page that can undo the closure; nobody is
+                // signed in unless the customer gives consent to processing anew there.
+                pendingReopen.Start(check.Account!.Id, Input.RememberMe);
+                return RedirectToPage("Reopen");
+            case PasswordCheckOutcome.Unconfirmed:
+                ModelState.AddModelError(string.Empty, l["Login.Unconfirmed"]);
+                return Page();
+        }
+        var account = check.Account!;
         var now = clock.GetUtcNow();
-        var password = Input.Password;
-        if (Encoding.UTF8.GetByteCount(password) > options.Value.MaxPasswordBytes)
-        {
-            // No account has such a password (registration refuses it), and it is never hashed.
-            return Failed();
-        }
-
-        var account = await directory.FindByLoginAsync(Input.Login.Trim(), cancellationToken);
-        if (account is null)
-        {
-            await hasher.VerifyDummyAsync(password);
-            audit.Record("signin.failed", "unknown", "unknown-account");
-            await db.SaveChangesAsync(cancellationToken);
-            return Failed();
-        }
-        if (account.LockoutEnd is { } lockedUntil && lockedUntil > now)
-        {
-            await hasher.VerifyDummyAsync(password);
-            audit.Record("signin.failed", account.Id, "locked");
-            await db.SaveChangesAsync(cancellationToken);
-            return Failed();
-        }
-
-        var result = account.PasswordHash is null
-            ? PasswordVerificationResult.Failed
-            : await hasher.VerifyAsync(account.PasswordHash, password);
-        if (result == PasswordVerificationResult.Failed)
-        {
-            account.AccessFailedCount++;
-            var outcome = "wrong-password";
-            if (account.AccessFailedCount >= options.Value.MaxFailedSignIns)
-            {
-                // Each lock in a row lasts twice as long as the one before, up to a day.
-                account.LockoutCount++;
-                var factor = Math.Pow(2, Math.Min(account.LockoutCount - 1, 16));
-                var duration = TimeSpan.FromTicks((long)Math.Min(options.Value.LockoutDuration.Ticks * factor, options.Value.MaxLockoutDuration.Ticks));
-                account.LockoutEnd = now + duration;
-                account.AccessFailedCount = 0;
-                outcome = "locked-out";
-                audit.Record("account.locked", account.Id, duration.ToString());
-            }
-            audit.Record("signin.failed", account.Id, outcome);
-            await db.SaveChangesAsync(cancellationToken);
-            return Failed();
-        }
-
-        // The password is right: from here on, telling the person about their own account reveals nothing.
-        account.AccessFailedCount = 0;
-        account.LockoutEnd = null;
-        if (result == PasswordVerificationResult.SuccessRehashNeeded)
-        {
-            account.PasswordHash = await hasher.HashAsync(password);
-            audit.Record("password.rehashed", account.Id);
-        }
-        if (account.Status == AccountStatus.Blocked)
-        {
-            audit.Record("signin.failed", account.Id, "blocked");
-            await db.SaveChangesAsync(cancellationToken);
-            ModelState.AddModelError(string.Empty, l["Login.Blocked"]);
-            return Page();
-        }
-        if (account.Status == AccountStatus.Closing)
-        {
-            // Within the grace period the right password leads to the page that can undo the closure; nobody is
-            // signed in unless the customer gives consent to processing anew there.
-            audit.Record("signin.failed", account.Id, "closing");
-            await db.SaveChangesAsync(cancellationToken);
-            pendingReopen.Start(account.Id, Input.RememberMe);
-            return RedirectToPage("Reopen");
-        }
-        if (!account.EmailConfirmed)
-        {
-            var last = await tokens.LastIssuedAsync(account.Id, TokenPurpose.ConfirmEmail, cancellationToken);
-            if (last is null || now - last > TimeSpan.FromMinutes(5))
-            {
-                var link = await tokens.IssueLinkAsync(account, TokenPurpose.ConfirmEmail, options.Value.EmailConfirmationLifetime, cancellationToken);
-                messages.ConfirmEmail(account, directory.Open(account), link);
-            }
-            audit.Record("signin.failed", account.Id, "unconfirmed");
-            await db.SaveChangesAsync(cancellationToken);
-            ModelState.AddModelError(string.Empty, l["Login.Unconfirmed"]);
-            return Page();
-        }
         if (account.Kind == AccountKind.Staff)
         {
             // Staff owe a second factor (SECURITY-CHECKS 26); without one set up they cannot sign in.

@@ -1,12 +1,9 @@
 using System.Security.Claims;
-using Derbes.Web.Audit;
 using Derbes.Web.Consents;
 using Derbes.Web.Data;
-using Derbes.Web.Localization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Localization;
 
 namespace Derbes.Web.Pages.Cabinet;
 
@@ -15,10 +12,10 @@ namespace Derbes.Web.Pages.Cabinet;
 /// first, with what they agree to now; and the switches of the optional purposes (advertising by email, by SMS,
 /// transfer to third parties), each effective at once and each a ledger record of the words shown beside it.
 /// </summary>
-public sealed class ConsentsModel(DerbesDb db, ConsentLedger ledger, AuditTrail audit, IStringLocalizer<SharedResource> l) : PageModel
+public sealed class ConsentsModel(DerbesDb db, ConsentSwitches switches) : PageModel
 {
     /// <summary>The purposes a customer switches themself; processing is withdrawn by closing the account.</summary>
-    public static readonly ConsentPurpose[] Switchable = [ConsentPurpose.AdvertisingEmail, ConsentPurpose.AdvertisingSms, ConsentPurpose.ThirdPartyTransfer];
+    public static readonly ConsentPurpose[] Switchable = ConsentSwitches.Switchable;
 
     public int Edition { get; private set; }
 
@@ -32,18 +29,14 @@ public sealed class ConsentsModel(DerbesDb db, ConsentLedger ledger, AuditTrail 
     /// <summary>Gives or withdraws one optional consent; a switch already in that position records nothing.</summary>
     public async Task<IActionResult> OnPostSwitchAsync(ConsentPurpose purpose, bool agree, CancellationToken cancellationToken)
     {
-        if (!Switchable.Contains(purpose))
+        var id = Guid.Parse(User.FindFirstValue(ClaimTypes.NameIdentifier)!);
+        var result = await switches.SwitchAsync(id, purpose, agree, ConsentChannel.WebForm, cancellationToken);
+        if (result == ConsentSwitchResult.NotSwitchable)
         {
             return BadRequest();
         }
-        var id = Guid.Parse(User.FindFirstValue(ClaimTypes.NameIdentifier)!);
-        var current = (await ledger.CurrentAsync(id, cancellationToken)).GetValueOrDefault(purpose);
-        if ((current?.Granted ?? false) != agree)
+        if (result == ConsentSwitchResult.Changed)
         {
-            var edition = await db.PolicyEditions.MaxAsync(e => (int?)e.Number, cancellationToken) ?? 1;
-            ledger.Record(id, purpose, agree, edition, Languages.Current, ConsentWording.Text(l, purpose, edition, Languages.Current));
-            audit.Record("consent.changed", id, outcome: $"{purpose}:{(agree ? "granted" : "withdrawn")}");
-            await db.SaveChangesAsync(cancellationToken);
             TempData["Notice"] = agree ? "MyConsents.Given" : "MyConsents.Withdrawn";
         }
         return RedirectToPage();
@@ -51,7 +44,7 @@ public sealed class ConsentsModel(DerbesDb db, ConsentLedger ledger, AuditTrail 
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
-        Edition = await db.PolicyEditions.MaxAsync(e => (int?)e.Number, cancellationToken) ?? 1;
+        Edition = await switches.EditionAsync(cancellationToken);
         var id = Guid.Parse(User.FindFirstValue(ClaimTypes.NameIdentifier)!);
         var records = await db.ConsentRecords.AsNoTracking().Where(c => c.AccountId == id).OrderBy(c => c.Id).ToListAsync(cancellationToken);
         // Every purpose that has a switch is listed, a never-given consent as "do not agree".

@@ -1,0 +1,64 @@
+using Derbes.Web.Audit;
+using Derbes.Web.Data;
+using Derbes.Web.Localization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Localization;
+
+namespace Derbes.Web.Consents;
+
+public enum ConsentSwitchResult
+{
+    /// <summary>Not a purpose the customer switches themself (processing is withdrawn by closing the account).</summary>
+    NotSwitchable,
+    /// <summary>The switch was already in that position: nothing is recorded.</summary>
+    Unchanged,
+    Changed,
+}
+
+/// <summary>Where one optional consent stands: whether the customer agrees now, since when, and the words of that purpose.</summary>
+public sealed record ConsentSwitch(ConsentPurpose Purpose, bool Agrees, DateTimeOffset? Since);
+
+/// <summary>
+/// The switches of the optional purposes (advertising by email, by SMS, transfer to third parties), the same for
+/// the cabinet page and the app: each change is effective at once, a ledger record of the exact words shown in the
+/// customer's language (with the channel it came by), and audited, all in one SaveChanges.
+/// </summary>
+public sealed class ConsentSwitches(DerbesDb db, ConsentLedger ledger, AuditTrail audit, IStringLocalizer<SharedResource> l)
+{
+    /// <summary>The purposes a customer switches themself; processing is withdrawn by closing the account.</summary>
+    public static readonly ConsentPurpose[] Switchable = [ConsentPurpose.AdvertisingEmail, ConsentPurpose.AdvertisingSms, ConsentPurpose.ThirdPartyTransfer];
+
+    /// <summary>The edition in force: the words of a consent are those of this edition.</summary>
+    public async Task<int> EditionAsync(CancellationToken cancellationToken) =>
+        await db.PolicyEditions.MaxAsync(e => (int?)e.Number, cancellationToken) ?? 1;
+
+    /// <summary>Every switch, a consent never given listed as "does not agree".</summary>
+    public async Task<List<ConsentSwitch>> CurrentAsync(Guid accountId, CancellationToken cancellationToken)
+    {
+        var current = await ledger.CurrentAsync(accountId, cancellationToken);
+        return [.. Switchable.Select(p => current.TryGetValue(p, out var r) ? new ConsentSwitch(p, r.Granted, r.At) : new ConsentSwitch(p, false, null))];
+    }
+
+    /// <summary>The words beside a switch, in <paramref name="language"/>: what the ledger keeps the hash of.</summary>
+    public string Wording(ConsentPurpose purpose, int edition, string language) => ConsentWording.Text(l, purpose, edition, language);
+
+    /// <summary>Gives or withdraws one optional consent, in the request's language; a switch already in that position records nothing.</summary>
+    public async Task<ConsentSwitchResult> SwitchAsync(Guid accountId, ConsentPurpose purpose, bool agree, ConsentChannel channel, CancellationToken cancellationToken)
+    {
+        if (!Switchable.Contains(purpose))
+        {
+            return ConsentSwitchResult.NotSwitchable;
+        }
+        var current = (await ledger.CurrentAsync(accountId, cancellationToken)).GetValueOrDefault(purpose);
+        if ((current?.Granted ?? false) == agree)
+        {
+            return ConsentSwitchResult.Unchanged;
+        }
+        var edition = await EditionAsync(cancellationToken);
+        var language = Languages.Current;
+        ledger.Record(accountId, purpose, agree, edition, language, Wording(purpose, edition, language), channel: channel);
+        audit.Record("consent.changed", accountId, outcome: $"{purpose}:{(agree ? "granted" : "withdrawn")}");
+        await db.SaveChangesAsync(cancellationToken);
+        return ConsentSwitchResult.Changed;
+    }
+}
