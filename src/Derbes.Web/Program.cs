@@ -1,3 +1,4 @@
+using Derbes.Web.Api;
 using Derbes.Web.Startup;
 
 // Derbes: the customer-account and personal-data platform of the SMALL website.
@@ -18,6 +19,9 @@ builder.AddDerbesServices();
 
 // Pages, languages (kk, ru, en), rate limits and health.
 builder.AddDerbesWeb();
+
+// The mobile app's JSON API under /api/v1 (bearer tokens, problem+json) and its OpenAPI document.
+builder.AddDerbesApi();
 
 var app = builder.Build();
 

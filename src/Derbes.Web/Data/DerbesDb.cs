@@ -46,6 +46,7 @@ public abstract class DerbesDb(DbContextOptions options)
     public DbSet<CalendarFact> CalendarFacts => Set<CalendarFact>();
     public DbSet<CustomerRequest> CustomerRequests => Set<CustomerRequest>();
     public DbSet<RequestAttachment> RequestAttachments => Set<RequestAttachment>();
+    public DbSet<Api.AppToken> AppTokens => Set<Api.AppToken>();
 
     // One writer links chained records at a time in this process; a provider with several instances adds
     // its own cross-process lock in LockChainsAsync.
@@ -412,6 +413,16 @@ public abstract class DerbesDb(DbContextOptions options)
             m.Property(x => x.LeaseOwner).HasMaxLength(64);
             m.Property(x => x.LastError).HasMaxLength(1024);
             m.Property(x => x.Reference).HasMaxLength(64);
+        });
+
+        // The app's tokens (hashes only), each in a session: deleting a session takes its tokens with it.
+        builder.Entity<Api.AppToken>(t =>
+        {
+            t.HasIndex(x => x.TokenHash).IsUnique();
+            t.HasIndex(x => x.SessionId);
+            t.Property(x => x.TokenHash).HasMaxLength(64);
+            t.Property(x => x.SecurityStamp).HasMaxLength(64);
+            t.HasOne<UserSession>().WithMany().HasForeignKey(x => x.SessionId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }

@@ -61,7 +61,10 @@ public static class RateLimits
             });
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
             {
-                if (!HttpMethods.IsPost(context.Request.Method) || !context.Request.Path.StartsWithSegments("/account", StringComparison.OrdinalIgnoreCase))
+                // The sign-in page's and the app's token endpoint share the same hashing capacity.
+                if (!HttpMethods.IsPost(context.Request.Method)
+                    || !(context.Request.Path.StartsWithSegments("/account", StringComparison.OrdinalIgnoreCase)
+                        || context.Request.Path.StartsWithSegments("/api/v1/auth/token", StringComparison.OrdinalIgnoreCase)))
                 {
                     return RateLimitPartition.GetNoLimiter("other");
                 }

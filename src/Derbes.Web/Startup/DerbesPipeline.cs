@@ -1,3 +1,4 @@
+using Derbes.Web.Api;
 using Derbes.Web.Data;
 using Derbes.Web.Localization;
 using Derbes.Web.Privacy;
@@ -27,6 +28,8 @@ public static partial class DerbesPipeline
         // A generic page (or nothing) for every error: no stack trace, SQL or path ever leaves (SECURITY-CHECKS 35).
         app.UseExceptionHandler("/error");
         app.UseStatusCodePagesWithReExecute("/error/{0}");
+        // Under /api errors are problem+json, not the error page.
+        app.UseApiProblems();
         if (!app.Environment.IsDevelopment())
         {
             app.UseHsts();
@@ -47,6 +50,7 @@ public static partial class DerbesPipeline
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapRazorPages();
+        app.MapDerbesApi();
 
         // The language switcher: a POST (no GET changes anything), remembered in a cookie for a year.
         app.MapPost("/culture", ([FromForm] string? culture, [FromForm] string? returnUrl, HttpContext context) =>

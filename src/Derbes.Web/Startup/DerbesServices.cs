@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
+using Derbes.Web.Api;
 using Derbes.Web.Audit;
 using Derbes.Web.Consents;
 using Derbes.Web.Customers;
@@ -123,7 +124,8 @@ public static class DerbesServices
         services.AddSingleton<Argon2PasswordHasher>();
         services.AddSingleton<IPasswordHasher<Account>>(sp => sp.GetRequiredService<Argon2PasswordHasher>());
 
-        services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
+        // Cookies for the pages, bearer tokens for /api (Api/ApiAuthentication): the default scheme picks one by path.
+        services.AddAuthentication(ApiAuthentication.ByPath).AddDerbesBearer().AddIdentityCookies();
         services.Configure<SecurityStampValidatorOptions>(o =>
         {
             // Every request re-reads the stamp: sign-out everywhere, a reset or a block take effect at once.
@@ -214,7 +216,7 @@ public static class DerbesServices
         services.AddSingleton<AddressPlaces>();
         services.AddScoped<RecoveryCodes>();
         services.AddScoped<CustomerSecurity>();
-        // The password step shared by every sign-in; the consent switches shared by the cabinet and (next) the app.
+        // The password step shared by the sign-in page and the app's token endpoint; the consent switches shared by the cabinet and the app.
         services.AddScoped<PasswordSignIn>();
         services.AddScoped<ConsentSwitches>();
         services.AddSingleton<OperatorConsole>();
