@@ -122,6 +122,7 @@ public sealed partial class AccountDestruction(
 
         // Every other row that is theirs.
         await db.AccountTokens.Where(t => t.AccountId == accountId).ExecuteDeleteAsync(cancellationToken);
+        await db.AppTokens.Where(t => db.Sessions.Any(s => s.Id == t.SessionId && s.AccountId == accountId)).ExecuteDeleteAsync(cancellationToken);
         var sessions = await db.Sessions.Where(s => s.AccountId == accountId).ExecuteDeleteAsync(cancellationToken);
         await db.Outbox.Where(m => m.AccountId == accountId).ExecuteDeleteAsync(cancellationToken);
         await db.UserTokens.Where(t => t.UserId == accountId).ExecuteDeleteAsync(cancellationToken);

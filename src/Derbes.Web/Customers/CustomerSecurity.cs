@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 
 namespace Derbes.Web.Customers;
 
-public enum PasswordCheck
+public enum PasswordRecheck
 {
     Right,
     Wrong,
@@ -37,7 +37,7 @@ public sealed class CustomerSecurity(
     /// the account (each lock in a row twice as long, up to a day), audited as <paramref name="failedAction"/>
     /// and <c>account.locked</c>; while locked, no password is checked at all. Saves nothing: the caller saves.
     /// </summary>
-    public async Task<PasswordCheck> CheckPasswordAsync(Account account, string? password, string failedAction)
+    public async Task<PasswordRecheck> CheckPasswordAsync(Account account, string? password, string failedAction)
     {
         ArgumentNullException.ThrowIfNull(account);
         password ??= "";
@@ -46,7 +46,7 @@ public sealed class CustomerSecurity(
         {
             await hasher.VerifyDummyAsync(password);
             audit.Record(failedAction, account.Id, "locked");
-            return PasswordCheck.Locked;
+            return PasswordRecheck.Locked;
         }
         var right = Encoding.UTF8.GetByteCount(password) <= options.Value.MaxPasswordBytes
             && account.PasswordHash is not null
@@ -54,10 +54,10 @@ public sealed class CustomerSecurity(
         if (right)
         {
             account.AccessFailedCount = 0;
-            return PasswordCheck.Right;
+            return PasswordRecheck.Right;
         }
         RecordFailure(account, failedAction, "wrong-password");
-        return PasswordCheck.Wrong;
+        return PasswordRecheck.Wrong;
     }
 
     /// <summary>

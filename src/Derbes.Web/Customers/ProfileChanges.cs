@@ -21,7 +21,7 @@ public enum NameProblem
 }
 
 /// <summary>The outcome of the current password asked before an email or phone change.</summary>
-public enum PasswordCheck
+public enum ProfilePasswordCheck
 {
     Right,
     Wrong,
@@ -124,7 +124,7 @@ public sealed partial class ProfileChanges(
     /// Checks the current password before a sensitive change. A wrong one counts like a failed sign-in and locks the
     /// account for sign-in the same way (SECURITY-CHECKS 7); while locked, nothing is checked. Saves what it records.
     /// </summary>
-    public async Task<PasswordCheck> CheckPasswordAsync(Account account, string? password, string purpose, CancellationToken cancellationToken)
+    public async Task<ProfilePasswordCheck> CheckPasswordAsync(Account account, string? password, string purpose, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(account);
         var now = clock.GetUtcNow();
@@ -132,7 +132,7 @@ public sealed partial class ProfileChanges(
         {
             audit.Record("profile.password-refused", account.Id, purpose + ":locked");
             await db.SaveChangesAsync(cancellationToken);
-            return PasswordCheck.LockedOut;
+            return ProfilePasswordCheck.LockedOut;
         }
         var result = account.PasswordHash is null || string.IsNullOrEmpty(password) || Encoding.UTF8.GetByteCount(password) > options.Value.MaxPasswordBytes
             ? PasswordVerificationResult.Failed
@@ -140,10 +140,10 @@ public sealed partial class ProfileChanges(
         if (result != PasswordVerificationResult.Failed)
         {
             account.AccessFailedCount = 0;
-            return PasswordCheck.Right;
+            return ProfilePasswordCheck.Right;
         }
         account.AccessFailedCount++;
-        var check = PasswordCheck.Wrong;
+        var check = ProfilePasswordCheck.Wrong;
         if (account.AccessFailedCount >= options.Value.MaxFailedSignIns)
         {
             // As at sign-in: each lock in a row lasts twice as long as the one before, up to a day.
@@ -153,9 +153,9 @@ public sealed partial class ProfileChanges(
             account.LockoutEnd = now + duration;
             account.AccessFailedCount = 0;
             audit.Record("account.locked", account.Id, duration.ToString());
-            check = PasswordCheck.LockedOut;
+            check = ProfilePasswordCheck.LockedOut;
         }
-        audit.Record("profile.password-refused", account.Id, purpose + ":" + (check == PasswordCheck.LockedOut ? "locked-out" : "wrong-password"));
+        audit.Record("profile.password-refused", account.Id, purpose + ":" + (check == ProfilePasswordCheck.LockedOut ? "locked-out" : "wrong-password"));
         await db.SaveChangesAsync(cancellationToken);
         return check;
     }
@@ -238,9 +238,9 @@ public sealed partial class ProfileChanges(
             return ContactChangeRequest.Invalid;
         }
         var check = await CheckPasswordAsync(account, password, "email-change", cancellationToken);
-        if (check != PasswordCheck.Right)
+        if (check != ProfilePasswordCheck.Right)
         {
-            return check == PasswordCheck.LockedOut ? ContactChangeRequest.LockedOut : ContactChangeRequest.WrongPassword;
+            return check == ProfilePasswordCheck.LockedOut ? ContactChangeRequest.LockedOut : ContactChangeRequest.WrongPassword;
         }
         var email = BlindIndex.NormaliseEmail(typed);
         var profile = directory.Open(account);
@@ -326,9 +326,9 @@ public sealed partial class ProfileChanges(
             return (ContactChangeRequest.Invalid, TimeSpan.Zero);
         }
         var check = await CheckPasswordAsync(account, password, "phone-change", cancellationToken);
-        if (check != PasswordCheck.Right)
+        if (check != ProfilePasswordCheck.Right)
         {
-            return (check == PasswordCheck.LockedOut ? ContactChangeRequest.LockedOut : ContactChangeRequest.WrongPassword, TimeSpan.Zero);
+            return (check == ProfilePasswordCheck.LockedOut ? ContactChangeRequest.LockedOut : ContactChangeRequest.WrongPassword, TimeSpan.Zero);
         }
         if (account.PhoneNumberConfirmed && account.PhoneIndex == index.Phone(phone))
         {

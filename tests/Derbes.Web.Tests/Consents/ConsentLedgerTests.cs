@@ -127,6 +127,8 @@ public sealed class ConsentLedgerTests : IClassFixture<ConsentLedgerTests.App>
         Assert.Equal("/account/reopen", closed.Url.AbsolutePath);
         Assert.Contains(_app.Text("Reopen.Title"), closed.Text, StringComparison.Ordinal);
         Assert.Equal("/account/login", (await again.GetAsync("/cabinet")).Url.AbsolutePath);
+        // The customer is told the account is closing and until when it can be undone.
+        await _app.Mail.WaitForAsync(customer.Email, _app.Text("Email.ClosingStarted.Subject", "SMALL"));
         var mails = _app.Mail.All(customer.Email).Count;
         var forgot = await again.GetAsync("/account/forgot-password");
         await again.SubmitAsync(forgot, new Dictionary<string, string> { ["Input.Login"] = customer.Email });

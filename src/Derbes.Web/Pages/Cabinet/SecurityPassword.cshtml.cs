@@ -62,10 +62,10 @@ public sealed class SecurityPasswordModel(
         var id = Guid.Parse(User.FindFirstValue(ClaimTypes.NameIdentifier)!);
         var account = await db.Users.SingleAsync(a => a.Id == id, cancellationToken);
         var check = await security.CheckPasswordAsync(account, Input.CurrentPassword, "password.change-failed");
-        if (check != PasswordCheck.Right)
+        if (check != PasswordRecheck.Right)
         {
             await db.SaveChangesAsync(cancellationToken);
-            ModelState.AddModelError("Input.CurrentPassword", l[check == PasswordCheck.Locked ? "Security.Locked" : "Security.WrongPassword"]);
+            ModelState.AddModelError("Input.CurrentPassword", l[check == PasswordRecheck.Locked ? "Security.Locked" : "Security.WrongPassword"]);
             return Page();
         }
         var profile = directory.Open(account);

@@ -179,12 +179,12 @@ public sealed class SecurityTwoFactorModel(
             return false;
         }
         var check = await security.CheckPasswordAsync(account, Password, failedAction);
-        if (check == PasswordCheck.Right)
+        if (check == PasswordRecheck.Right)
         {
             return true;
         }
         await db.SaveChangesAsync(cancellationToken);
-        ModelState.AddModelError(nameof(Password), l[check == PasswordCheck.Locked ? "Security.Locked" : "Security.WrongPassword"]);
+        ModelState.AddModelError(nameof(Password), l[check == PasswordRecheck.Locked ? "Security.Locked" : "Security.WrongPassword"]);
         return false;
     }
 
