@@ -69,7 +69,7 @@ public sealed class Account : IdentityUser<Guid>
     public bool CanSignIn => Status == AccountStatus.Active && EmailConfirmed;
 
     /// <summary>Blocked, or closing after the consent to processing was withdrawn: only storage goes on (no recovery, no transfers).</summary>
-    public bool ProcessingStopped => Status is AccountStatus.Blocked or AccountStatus.Closing;
+    public bool ProcessingStopped => Status is AccountStatus.Blocked or AccountStatus.Closing or AccountStatus.Destroyed;
 
     /// <summary>
     /// A customer as registration creates them: unconfirmed, no password yet, with <paramref name="number"/> as the

@@ -71,7 +71,8 @@ public sealed record CustomerRecord(
     IReadOnlyList<UserSession> Sessions,
     IReadOnlyList<Disclosures.Disclosure> Disclosures,
     IReadOnlyList<AuditEntry> History,
-    IReadOnlyDictionary<string, string> StaffNames);
+    IReadOnlyDictionary<string, string> StaffNames,
+    string? RetentionHold = null);
 
 /// <summary>
 /// Staff access to customers (Support, PrivacyOfficer). Search is by exact email, phone or customer number
@@ -136,7 +137,8 @@ public sealed class CustomerRecords(
     /// <summary>Records why the record is opened and returns the grant that lets this member of staff read it for a while.</summary>
     public async Task<string?> OpenAsync(Guid customerId, ViewReason reason, string reference, CancellationToken cancellationToken)
     {
-        if (!await db.Users.AnyAsync(a => a.Id == customerId && a.Kind == AccountKind.Customer, cancellationToken))
+        // A destroyed customer has no record left to open: only the depersonalised stub, which names nobody.
+        if (!await db.Users.AnyAsync(a => a.Id == customerId && a.Kind == AccountKind.Customer && a.Status != AccountStatus.Destroyed, cancellationToken))
         {
             return null;
         }
@@ -176,7 +178,7 @@ public sealed class CustomerRecords(
     /// <summary>The whole record, for a holder of a valid grant; the look itself is audited.</summary>
     public async Task<CustomerRecord?> ReadAsync(Guid customerId, (ViewReason Reason, string Reference) grant, CancellationToken cancellationToken)
     {
-        var account = await db.Users.AsNoTracking().SingleOrDefaultAsync(a => a.Id == customerId && a.Kind == AccountKind.Customer, cancellationToken);
+        var account = await db.Users.AsNoTracking().SingleOrDefaultAsync(a => a.Id == customerId && a.Kind == AccountKind.Customer && a.Status != AccountStatus.Destroyed, cancellationToken);
         if (account is null)
         {
             return null;
@@ -199,7 +201,8 @@ public sealed class CustomerRecords(
             await db.Sessions.AsNoTracking().Where(s => s.AccountId == customerId).OrderByDescending(s => s.CreatedAt).Take(20).ToListAsync(cancellationToken),
             await db.Disclosures.AsNoTracking().Where(d => db.DisclosureSubjects.Any(s => s.DisclosureId == d.Id && s.AccountId == customerId)).OrderByDescending(d => d.Id).ToListAsync(cancellationToken),
             history,
-            await staffNames.ForAsync(history.Select(e => e.Actor), cancellationToken));
+            await staffNames.ForAsync(history.Select(e => e.Actor), cancellationToken),
+            account.RetentionHold);
     }
 
     /// <summary>
@@ -393,6 +396,41 @@ public sealed class CustomerRecords(
     {
         var printable = new string((typed ?? "").Where(c => !char.IsControl(c) && c != '|').ToArray()).Trim();
         return printable.Length <= 40 ? printable : printable[..40];
+    }
+
+    /// <summary>The longest retention hold reason (it is shown to the customer and sent to them).</summary>
+    public const int MaxHoldLength = 500;
+
+    /// <summary>
+    /// Puts a retention hold on the customer (a law requires keeping their data: the reason is shown to them, and a
+    /// closure then ends in a block instead of destruction), or lifts it (<paramref name="hold"/> empty). Lifting the
+    /// hold of an account whose closure ended in a block lets the closure finish: it is closing again, already due.
+    /// PrivacyOfficer's decision, audited with the record's reason. False when there is no such customer.
+    /// </summary>
+    public async Task<bool> SetRetentionHoldAsync(Guid customerId, string? hold, (ViewReason Reason, string Reference) grant, CancellationToken cancellationToken)
+    {
+        var account = await db.Users.SingleOrDefaultAsync(a => a.Id == customerId && a.Kind == AccountKind.Customer && a.Status != AccountStatus.Destroyed, cancellationToken);
+        if (account is null)
+        {
+            return false;
+        }
+        hold = string.IsNullOrWhiteSpace(hold) ? null : hold.Trim();
+        if (hold is { Length: > MaxHoldLength })
+        {
+            hold = hold[..MaxHoldLength];
+        }
+        if (hold == account.RetentionHold)
+        {
+            return true;
+        }
+        account.RetentionHold = hold;
+        if (hold is null && account.Status == AccountStatus.Blocked && account.ClosingSince is not null)
+        {
+            account.Status = AccountStatus.Closing;
+        }
+        audit.Record(hold is null ? "customer.hold-lifted" : "customer.hold-set", customerId, outcome: Outcome(grant.Reason, grant.Reference));
+        await db.SaveChangesAsync(cancellationToken);
+        return true;
     }
 
     private static string Outcome(ViewReason reason, string reference) => reason + ":" + reference;

@@ -240,7 +240,14 @@ public sealed class ClosureTests
         var (customer, id, browser) = await SignedInAsync(app);
         using var _ = browser;
         const string reason = "Сот ісі №2-145/2026 бойынша сақтау талабы";
-        await app.WithDbAsync(db => db.Users.Where(a => a.Id == id).ExecuteUpdateAsync(s => s.SetProperty(a => a.RetentionHold, reason)));
+        // The PrivacyOfficer records the hold on the customer's record (Support cannot).
+        var officer = await StaffJourneys.CreateAsync(app, Derbes.Web.Security.StaffRoles.PrivacyOfficer);
+        using var staff = app.NewBrowser();
+        await StaffJourneys.SignInAsync(app, staff, officer);
+        var record = await staff.SubmitAsync(await staff.GetAsync($"/admin/customers/{id}"), new Dictionary<string, string> { ["Reason"] = "PrivacyRequest", ["Reference"] = "REQ-2026-77" });
+        var saved = await staff.SubmitAsync(record, new Dictionary<string, string> { ["Hold"] = reason }, formSelector: "form[action*='handler=hold']");
+        Assert.Contains(app.Text("Customers.HoldSet"), saved.Text, StringComparison.Ordinal);
+        Assert.Equal(1, await app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "customer.hold-set" && e.Subject == id.ToString())));
 
         var page = await browser.GetAsync("/cabinet/close");
         Assert.Contains(reason, page.Text, StringComparison.Ordinal);
@@ -256,6 +263,18 @@ public sealed class ClosureTests
         var held = await app.Mail.WaitForAsync(customer.Email, app.Text("Email.ClosingHeld.Subject", "SMALL"));
         Assert.Contains(reason, held.TextBody, StringComparison.Ordinal);
         Assert.Equal(1, await app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "customer.closing-held" && e.Subject == id.ToString())));
+
+        // When the hold is lifted, the closure finishes: the account is due at once and the next run destroys it.
+        await StaffJourneys.SignInAsync(app, staff, officer);
+        record = await staff.SubmitAsync(await staff.GetAsync($"/admin/customers/{id}"), new Dictionary<string, string> { ["Reason"] = "PrivacyRequest", ["Reference"] = "REQ-2026-78" });
+        var lifted = await staff.SubmitAsync(record, new Dictionary<string, string> { ["Hold"] = "" }, formSelector: "form[action*='handler=hold']");
+        Assert.Contains(app.Text("Customers.HoldLifted"), lifted.Text, StringComparison.Ordinal);
+        Assert.Equal(AccountStatus.Closing, (await AccountAsync(app, id)).Status);
+        await app.Service<AccountDestruction>().PurgeDueAsync(CancellationToken.None);
+        Assert.Equal(AccountStatus.Destroyed, (await AccountAsync(app, id)).Status);
+        // Its record no longer opens: nothing is left to show.
+        var gone = await staff.SubmitAsync(await staff.GetAsync($"/admin/customers/{id}"), new Dictionary<string, string> { ["Reason"] = "PrivacyRequest", ["Reference"] = "REQ-2026-79" });
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, gone.Status);
     }
 
     [Fact]

@@ -41,6 +41,9 @@ public sealed class RecordModel(CustomerRecords records, IStringLocalizer<Shared
     [BindProperty]
     public string? Obligation { get; set; }
 
+    [BindProperty]
+    public string? Hold { get; set; }
+
     public CustomerRecord? Record { get; private set; }
     public (ViewReason Reason, string Reference)? Granted { get; private set; }
 
@@ -113,6 +116,32 @@ public sealed class RecordModel(CustomerRecords records, IStringLocalizer<Shared
             Correction.Unchanged => "Customers.CorrectionUnchanged",
             _ => "Customers.CorrectionNeedsRequest",
         };
+        return RedirectToPage(new { id, grant = Grant });
+    }
+
+    /// <summary>The PrivacyOfficer puts or lifts a retention hold (a law requires keeping the customer's data).</summary>
+    public async Task<IActionResult> OnPostHoldAsync(Guid id, CancellationToken cancellationToken)
+    {
+        if (!User.IsInRole(StaffRoles.PrivacyOfficer))
+        {
+            return Forbid();
+        }
+        Granted = records.CheckGrant(id, Grant);
+        if (Granted is null)
+        {
+            return RedirectToPage(new { id });
+        }
+        if (Hold is { Length: > CustomerRecords.MaxHoldLength })
+        {
+            ModelState.AddModelError(nameof(Hold), l["Validation.TooLong"]);
+            Record = await records.ReadAsync(id, Granted.Value, cancellationToken);
+            return Record is null ? NotFound() : Page();
+        }
+        if (!await records.SetRetentionHoldAsync(id, Hold, Granted.Value, cancellationToken))
+        {
+            return NotFound();
+        }
+        TempData["Notice"] = string.IsNullOrWhiteSpace(Hold) ? "Customers.HoldLifted" : "Customers.HoldSet";
         return RedirectToPage(new { id, grant = Grant });
     }
 
