@@ -23,7 +23,7 @@ public sealed record ConsentSwitch(ConsentPurpose Purpose, bool Agrees, DateTime
 /// the cabinet page and the app: each change is effective at once, a ledger record of the exact words shown in the
 /// customer's language (with the channel it came by), and audited, all in one SaveChanges.
 /// </summary>
-public sealed class ConsentSwitches(DerbesDb db, ConsentLedger ledger, AuditTrail audit, IStringLocalizer<SharedResource> l)
+public sealed class ConsentSwitches(DerbesDb db, ConsentLedger ledger, AuditTrail audit, Customers.AccountDirectory directory, Messaging.AccountMessages messages, IStringLocalizer<SharedResource> l)
 {
     /// <summary>The purposes a customer switches themself; processing is withdrawn by closing the account.</summary>
     public static readonly ConsentPurpose[] Switchable = [ConsentPurpose.AdvertisingEmail, ConsentPurpose.AdvertisingSms, ConsentPurpose.ThirdPartyTransfer];
@@ -58,6 +58,9 @@ public sealed class ConsentSwitches(DerbesDb db, ConsentLedger ledger, AuditTrai
         var language = Languages.Current;
         ledger.Record(accountId, purpose, agree, edition, language, Wording(purpose, edition, language), channel: channel);
         audit.Record("consent.changed", accountId, outcome: $"{purpose}:{(agree ? "granted" : "withdrawn")}");
+        // Told by email, in the same unit of work: a change the customer did not make (a stolen session) does not go unnoticed.
+        var account = await db.Users.AsNoTracking().SingleAsync(a => a.Id == accountId, cancellationToken);
+        messages.ConsentChanged(account, directory.Open(account), purpose, agree);
         await db.SaveChangesAsync(cancellationToken);
         return ConsentSwitchResult.Changed;
     }

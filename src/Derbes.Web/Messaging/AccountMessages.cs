@@ -166,6 +166,12 @@ public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResour
         Email(account, profile, "recovery-code-used", "Email.RecoveryCodeUsed.Subject", "Email.RecoveryCodeUsed.Body",
             site.CurrentValue.Link("/cabinet/security"), "Email.Security.Button", left);
 
+    /// <summary>An optional consent (advertising by a channel, transfer to third parties) was given or withdrawn.</summary>
+    public void ConsentChanged(Account account, Profile profile, Consents.ConsentPurpose purpose, bool agrees) =>
+        Notice(account, profile, "consent-changed", "Email.ConsentChanged.Subject", "Email.ConsentChanged.Body",
+            site.CurrentValue.Link("/cabinet/consents"), "Email.ConsentChanged.Button",
+            new LocalizedArgument("ConsentPurpose." + purpose), new LocalizedArgument(agrees ? "MyConsents.Agree" : "MyConsents.DoNotAgree"));
+
     public void PhoneCode(Account account, string phone, string code, string kind) =>
         outbox.Sms(account.Id, kind, phone, Languages.In(account.PreferredLanguage, () => l["Sms.Code", site.CurrentValue.Name, code].Value));
 

@@ -204,6 +204,14 @@ public sealed class ConsentLedgerTests : IClassFixture<ConsentLedgerTests.App>
             Assert.Contains(id, agreed);
         }
         Assert.Equal(2, await _app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "consent.changed" && e.Subject == id.ToString())));
+        // Each switch is told by email, naming the purpose and where it stands now.
+        var told = new[]
+        {
+            (await _app.Mail.WaitForAsync(customer.Email, _app.Text("Email.ConsentChanged.Subject", "SMALL"))).TextBody ?? "",
+            (await _app.Mail.WaitForAsync(customer.Email, _app.Text("Email.ConsentChanged.Subject", "SMALL"))).TextBody ?? "",
+        };
+        Assert.Contains(told, t => t.Contains(_app.Text("ConsentPurpose.AdvertisingEmail"), StringComparison.Ordinal) && t.Contains(_app.Text("MyConsents.DoNotAgree"), StringComparison.Ordinal));
+        Assert.Contains(told, t => t.Contains(_app.Text("ConsentPurpose.ThirdPartyTransfer"), StringComparison.Ordinal) && t.Contains(_app.Text("MyConsents.Agree"), StringComparison.Ordinal));
 
         // A switch already in that position, or a purpose that is not optional, records nothing.
         var before = await _app.WithDbAsync(db => db.ConsentRecords.CountAsync(c => c.AccountId == id));
