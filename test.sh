@@ -5,6 +5,8 @@ set -uo pipefail
 cd "$(dirname "$0")"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# Many test hosts run at once: none of them watches files through inotify (a per-user limit of 128 on Linux).
+export DOTNET_hostBuilder__reloadConfigOnChange=false DOTNET_USE_POLLING_FILE_WATCHER=true
 RESULTS="$(mktemp -d)"
 passed=0; failed=0; skipped=0
 

@@ -25,6 +25,16 @@ public class DerbesApp : WebApplicationFactory<Program>
     private readonly bool _ownsStorage;
     private readonly bool _ownsDatabase;
 
+    /// <summary>
+    /// Test hosts do not watch their configuration files: dozens of hosts run at once, and each watcher would take
+    /// one of the user's inotify instances (128 by default on Linux), after which every new host fails to start.
+    /// </summary>
+    static DerbesApp()
+    {
+        Environment.SetEnvironmentVariable("DOTNET_hostBuilder__reloadConfigOnChange", "false");
+        Environment.SetEnvironmentVariable("DOTNET_USE_POLLING_FILE_WATCHER", "true");
+    }
+
     /// <summary>A new instance with its own storage, or (<paramref name="shareWith"/>) a second instance of the same site.</summary>
     /// <param name="settings">Configuration that overrides the test defaults.</param>
     /// <param name="shareWith">Another instance whose database, data folder and clock this one shares.</param>
