@@ -51,4 +51,15 @@
             input.setAttribute("aria-invalid", message ? "true" : "false");
         });
     });
+
+    // The cabinet's row of sections scrolls sideways on a phone: bring the current one into view, so the customer
+    // sees where they are (moving the row only, never the page).
+    document.querySelectorAll(".cabinet-nav ul").forEach(function (row) {
+        var current = row.querySelector("[aria-current=page]");
+        if (!current || row.scrollWidth <= row.clientWidth) { return; }
+        var left = current.offsetLeft - row.offsetLeft;
+        if (left < row.scrollLeft || left + current.offsetWidth > row.scrollLeft + row.clientWidth) {
+            row.scrollLeft = left - (row.clientWidth - current.offsetWidth) / 2;
+        }
+    });
 })();
