@@ -152,6 +152,10 @@ run_suite "Derbes.Web.Tests on SQLite" tests/Derbes.Web.Tests/Derbes.Web.Tests.c
 DERBES_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres" \
   run_suite "Derbes.Web.Tests on PostgreSQL" tests/Derbes.Web.Tests/Derbes.Web.Tests.csproj
 run_suite "Derbes.BrowserTests" tests/Derbes.BrowserTests/Derbes.BrowserTests.csproj
+# The browser tests' walk through the cabinet on a phone leaves a full-page screenshot of each page, kept as artifacts.
+if compgen -G "artifacts/screenshots/*.png" >/dev/null; then
+  echo "Screenshots of each page at phone width (kk, ru): $(pwd)/artifacts/screenshots/ ($(find artifacts/screenshots -name '*.png' | wc -l) files)"
+fi
 
 summary
 [ "$failed" -eq 0 ]
