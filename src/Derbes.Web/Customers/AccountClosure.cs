@@ -2,6 +2,7 @@ using Derbes.Web.Audit;
 using Derbes.Web.Consents;
 using Derbes.Web.Data;
 using Derbes.Web.Messaging;
+using Derbes.Web.Security;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Localization;
@@ -14,6 +15,8 @@ public enum ClosureStart
     Started,
     /// <summary>The account was already closing (a second click, a second tab, or a letter on the same day).</summary>
     AlreadyClosing,
+    /// <summary>The password given was wrong, or the account is locked after too many wrong ones: nothing changed.</summary>
+    WrongPassword,
 }
 
 /// <summary>
@@ -29,6 +32,7 @@ public sealed class AccountClosure(
     ConsentLedger ledger,
     AccountDirectory directory,
     AccountMessages messages,
+    Argon2PasswordHasher hasher,
     IStringLocalizer<SharedResource> l,
     IOptionsMonitor<AccountOptions> options,
     TimeProvider clock)
@@ -100,6 +104,42 @@ public sealed class AccountClosure(
         var language = account.PreferredLanguage;
         ledger.Record(account.Id, ConsentPurpose.Processing, false, edition, language, ConsentWording.Text(l, ConsentPurpose.Processing, edition, language), channel: channel);
         return await StartAsync(account, "processing-consent-withdrawn:cabinet", cancellationToken);
+    }
+
+    /// <summary>
+    /// The customer closes their account after giving the password again (the cabinet's page and the app). A wrong
+    /// password counts like one at sign-in (five lock the account) and is audited; while locked, none is checked.
+    /// </summary>
+    public async Task<ClosureStart> CloseWithPasswordAsync(Account account, string? password, ConsentChannel channel, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        if (account.Status == AccountStatus.Closing)
+        {
+            return ClosureStart.AlreadyClosing;
+        }
+        var limits = options.CurrentValue;
+        var now = clock.GetUtcNow();
+        var locked = account.LockoutEnd is { } until && until > now;
+        var right = !locked
+            && account.PasswordHash is not null
+            && !string.IsNullOrEmpty(password)
+            && System.Text.Encoding.UTF8.GetByteCount(password) <= limits.MaxPasswordBytes
+            && await hasher.VerifyAsync(account.PasswordHash, password) != PasswordVerificationResult.Failed;
+        if (!right)
+        {
+            account.AccessFailedCount++;
+            if (account.AccessFailedCount >= limits.MaxFailedSignIns)
+            {
+                account.LockoutEnd = now + limits.LockoutDuration;
+                account.AccessFailedCount = 0;
+                audit.Record("account.locked", account.Id, limits.LockoutDuration.ToString());
+            }
+            audit.Record("customer.close-refused", account.Id, "wrong-password");
+            await db.SaveChangesAsync(cancellationToken);
+            return ClosureStart.WrongPassword;
+        }
+        account.AccessFailedCount = 0;
+        return await CloseByCustomerAsync(account, channel, cancellationToken);
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text;
 using Derbes.Web.Audit;
 using Derbes.Web.Data;
+using Derbes.Web.Messaging;
 using Derbes.Web.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
@@ -18,6 +19,18 @@ public enum PasswordRecheck
     Locked,
 }
 
+/// <summary>What became of a password change: changed, refused for the current password, or the new one breaks a rule.</summary>
+public sealed record PasswordChangeResult(PasswordRecheck Current, PasswordProblem Problem, int OtherSessionsEnded = 0)
+{
+    public bool Changed => Current == PasswordRecheck.Right && Problem == PasswordProblem.None;
+}
+
+/// <summary>
+/// One sign-in or failed attempt from the audit trail. <c>Event</c> names what happened (the cabinet's words are
+/// <c>Security.Event.{Event}</c>); <c>App</c> when it came through the mobile API.
+/// </summary>
+public sealed record SignInEvent(DateTimeOffset At, string Event, bool Failed, bool App, string Ip);
+
 /// <summary>
 /// What the cabinet's security page needs beyond a single page: the current password asked again before a
 /// change (SECURITY-CHECKS 16), counted towards the lockout exactly like a wrong password at sign-in (so a
@@ -26,6 +39,9 @@ public enum PasswordRecheck
 /// </summary>
 public sealed class CustomerSecurity(
     DerbesDb db,
+    AccountDirectory directory,
+    PasswordRules rules,
+    AccountMessages messages,
     Argon2PasswordHasher hasher,
     SignInManager<Account> signIn,
     AuditTrail audit,
@@ -81,6 +97,82 @@ public sealed class CustomerSecurity(
         }
         audit.Record(failedAction, account.Id, outcome);
     }
+
+    /// <summary>How many recent sign-ins and failed attempts the cabinet and the app list.</summary>
+    public const int HistoryLength = 20;
+
+    /// <summary>The audit entries about signing in that the customer is shown.</summary>
+    private static readonly string[] HistoryActions = ["signin.succeeded", "signin.failed", "account.locked", "password.change-failed", "2fa.disable-failed", "2fa.recovery-codes-failed"];
+
+    /// <summary>
+    /// Changes the password after the current one (a wrong one counts towards the lockout), with the registration
+    /// rules for the new one. A new security stamp signs out every other browser and app at its next request and
+    /// voids outstanding reset links; every other session is ended; the customer is told by email. Saves. The caller
+    /// keeps its own session going: the page with a new cookie, the app with a new pair of tokens.
+    /// </summary>
+    public async Task<PasswordChangeResult> ChangePasswordAsync(Account account, string? currentPassword, string? newPassword, Guid? keepSession, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        var check = await CheckPasswordAsync(account, currentPassword, "password.change-failed");
+        if (check != PasswordRecheck.Right)
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return new PasswordChangeResult(check, PasswordProblem.None);
+        }
+        var profile = directory.Open(account);
+        var problem = rules.Check(newPassword ?? "", PasswordRules.PersonalParts(profile.Email, profile.Phone, profile.FirstName, profile.LastName));
+        if (problem != PasswordProblem.None)
+        {
+            // The right current password still resets the count of wrong ones, as a sign-in would.
+            await db.SaveChangesAsync(cancellationToken);
+            return new PasswordChangeResult(check, problem);
+        }
+        account.PasswordHash = await hasher.HashAsync(newPassword!);
+        account.SecurityStamp = Guid.NewGuid().ToString("N");
+        var ended = await EndOtherSessionsAsync(account.Id, keepSession, cancellationToken);
+        messages.PasswordChangedInCabinet(account, profile);
+        audit.Record("password.changed", account.Id, "other-sessions-ended:" + ended.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await db.SaveChangesAsync(cancellationToken);
+        return new PasswordChangeResult(check, PasswordProblem.None, ended);
+    }
+
+    /// <summary>The last sign-ins and failed attempts (of the website and the app), newest first, from the audit trail.</summary>
+    public async Task<List<SignInEvent>> SignInHistoryAsync(Guid accountId, CancellationToken cancellationToken)
+    {
+        var subject = accountId.ToString();
+        var entries = await db.AuditEntries.AsNoTracking()
+            .Where(e => e.Subject == subject && HistoryActions.Contains(e.Action))
+            .OrderByDescending(e => e.Id)
+            .Take(HistoryLength)
+            .Select(e => new { e.At, e.Action, e.Outcome, e.Ip })
+            .ToListAsync(cancellationToken);
+        return [.. entries.Select(e =>
+        {
+            var app = e.Outcome.EndsWith(ApiMark, StringComparison.Ordinal);
+            var outcome = app ? e.Outcome[..^ApiMark.Length] : e.Outcome;
+            return new SignInEvent(e.At, EventOf(e.Action, outcome), e.Action != "signin.succeeded", app, e.Ip);
+        })];
+    }
+
+    /// <summary>What an audit entry about signing in means, in one word (the outcome without the app's mark).</summary>
+    public static string EventOf(string action, string outcome) => (action, outcome) switch
+    {
+        ("signin.succeeded", "2fa") => "SignedInWithCode",
+        ("signin.succeeded", "recovery-code") => "SignedInWithRecoveryCode",
+        ("signin.succeeded", _) => "SignedIn",
+        ("signin.failed", "wrong-password" or "locked-out") => "WrongPassword",
+        ("signin.failed", "wrong-2fa") => "WrongCode",
+        ("signin.failed", "wrong-recovery-code") => "WrongRecoveryCode",
+        ("signin.failed", "locked") => "WhileLocked",
+        ("signin.failed", _) => "Refused",
+        ("account.locked", _) => "Locked",
+        (_, "locked") => "WhileLocked",
+        (_, "wrong-code") => "WrongCode",
+        _ => "WrongCurrentPassword",
+    };
+
+    /// <summary>How <see cref="PasswordSignIn.Outcome"/> marks what happened through the app.</summary>
+    private const string ApiMark = " (api)";
 
     /// <summary>Ends every open session of the account except <paramref name="keep"/>; returns how many ended (saved by the caller).</summary>
     public async Task<int> EndOtherSessionsAsync(Guid accountId, Guid? keep, CancellationToken cancellationToken)

@@ -1,7 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
-using System.Text;
-using Derbes.Web.Audit;
 using Derbes.Web.Consents;
 using Derbes.Web.Customers;
 using Derbes.Web.Data;
@@ -25,12 +23,9 @@ namespace Derbes.Web.Pages.Cabinet;
 public sealed class CloseModel(
     DerbesDb db,
     AccountClosure closure,
-    Argon2PasswordHasher hasher,
     SignInManager<Derbes.Web.Customers.Account> signIn,
-    AuditTrail audit,
     IOptions<AccountOptions> options,
-    IStringLocalizer<SharedResource> l,
-    TimeProvider clock) : PageModel
+    IStringLocalizer<SharedResource> l) : PageModel
 {
     [BindProperty]
     [Required(ErrorMessage = "Validation.Required")]
@@ -60,29 +55,11 @@ public sealed class CloseModel(
         {
             return Page();
         }
-        var now = clock.GetUtcNow();
-        var locked = account.LockoutEnd is { } until && until > now;
-        var right = !locked
-            && account.PasswordHash is not null
-            && Encoding.UTF8.GetByteCount(Password) <= options.Value.MaxPasswordBytes
-            && await hasher.VerifyAsync(account.PasswordHash, Password) != PasswordVerificationResult.Failed;
-        if (!right)
+        if (await closure.CloseWithPasswordAsync(account, Password, ConsentChannel.WebForm, cancellationToken) == ClosureStart.WrongPassword)
         {
-            // A wrong password here counts like one at sign-in: five lock the account.
-            account.AccessFailedCount++;
-            if (account.AccessFailedCount >= options.Value.MaxFailedSignIns)
-            {
-                account.LockoutEnd = now + options.Value.LockoutDuration;
-                account.AccessFailedCount = 0;
-                audit.Record("account.locked", account.Id, options.Value.LockoutDuration.ToString());
-            }
-            audit.Record("customer.close-refused", account.Id, "wrong-password");
-            await db.SaveChangesAsync(cancellationToken);
             ModelState.AddModelError(nameof(Password), l["Close.WrongPassword"]);
             return Page();
         }
-        account.AccessFailedCount = 0;
-        await closure.CloseByCustomerAsync(account, ConsentChannel.WebForm, cancellationToken);
         await signIn.SignOutAsync();
         ClosedUntil = DestroyedFrom.DayNumber;
         return RedirectToPage("/Account/Closed");

@@ -20,15 +20,13 @@ public sealed class SecurityModel(
     DerbesDb db,
     AddressPlaces places,
     RecoveryCodes recovery,
+    CustomerSecurity security,
     AuditTrail audit,
     SignInManager<Derbes.Web.Customers.Account> signIn,
     TimeProvider clock) : PageModel
 {
     /// <summary>How many recent sign-ins and failed attempts are listed.</summary>
-    public const int HistoryLength = 20;
-
-    /// <summary>The audit entries about signing in that the customer is shown.</summary>
-    private static readonly string[] HistoryActions = ["signin.succeeded", "signin.failed", "account.locked", "password.change-failed", "2fa.disable-failed", "2fa.recovery-codes-failed"];
+    public const int HistoryLength = CustomerSecurity.HistoryLength;
 
     public sealed record SessionRow(Guid Id, string? Device, Place Place, DateTimeOffset Started, DateTimeOffset LastSeen, bool ThisDevice);
 
@@ -54,14 +52,8 @@ public sealed class SecurityModel(
             .OrderByDescending(s => s.Id == current).ThenByDescending(s => s.LastSeenAt)
             .Select(s => new SessionRow(s.Id, DeviceName.From(s.UserAgent), places.Find(s.Ip, language), s.CreatedAt, s.LastSeenAt, s.Id == current))];
 
-        var subject = id.ToString();
-        var entries = await db.AuditEntries.AsNoTracking()
-            .Where(e => e.Subject == subject && HistoryActions.Contains(e.Action))
-            .OrderByDescending(e => e.Id)
-            .Take(HistoryLength)
-            .Select(e => new { e.At, e.Action, e.Outcome, e.Ip })
-            .ToListAsync(cancellationToken);
-        History = [.. entries.Select(e => new HistoryRow(e.At, Words(e.Action, e.Outcome), e.Action != "signin.succeeded", places.Find(e.Ip, language)))];
+        History = [.. (await security.SignInHistoryAsync(id, cancellationToken))
+            .Select(e => new HistoryRow(e.At, "Security.Event." + e.Event, e.Failed, places.Find(e.Ip, language)))];
     }
 
     /// <summary>
@@ -89,23 +81,6 @@ public sealed class SecurityModel(
         TempData["Notice"] = "Security.Sessions.Ended";
         return RedirectToPage();
     }
-
-    /// <summary>The resource key that tells an audit entry about signing in in the customer's words.</summary>
-    public static string Words(string action, string outcome) => (action, outcome) switch
-    {
-        ("signin.succeeded", "2fa") => "Security.Event.SignedInWithCode",
-        ("signin.succeeded", "recovery-code") => "Security.Event.SignedInWithRecoveryCode",
-        ("signin.succeeded", _) => "Security.Event.SignedIn",
-        ("signin.failed", "wrong-password" or "locked-out") => "Security.Event.WrongPassword",
-        ("signin.failed", "wrong-2fa") => "Security.Event.WrongCode",
-        ("signin.failed", "wrong-recovery-code") => "Security.Event.WrongRecoveryCode",
-        ("signin.failed", "locked") => "Security.Event.WhileLocked",
-        ("signin.failed", _) => "Security.Event.Refused",
-        ("account.locked", _) => "Security.Event.Locked",
-        (_, "locked") => "Security.Event.WhileLocked",
-        (_, "wrong-code") => "Security.Event.WrongCode",
-        _ => "Security.Event.WrongCurrentPassword",
-    };
 
     private Guid AccountId => Guid.Parse(User.FindFirstValue(ClaimTypes.NameIdentifier)!);
 }

@@ -1,9 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
-using Derbes.Web.Audit;
 using Derbes.Web.Customers;
 using Derbes.Web.Data;
-using Derbes.Web.Messaging;
 using Derbes.Web.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -23,12 +21,7 @@ namespace Derbes.Web.Pages.Cabinet;
 [EnableRateLimiting(RateLimits.Accounts)]
 public sealed class SecurityPasswordModel(
     DerbesDb db,
-    AccountDirectory directory,
-    Argon2PasswordHasher hasher,
-    PasswordRules rules,
     CustomerSecurity security,
-    AccountMessages messages,
-    AuditTrail audit,
     IOptions<AccountOptions> options,
     IStringLocalizer<SharedResource> l) : PageModel
 {
@@ -61,30 +54,17 @@ public sealed class SecurityPasswordModel(
         }
         var id = Guid.Parse(User.FindFirstValue(ClaimTypes.NameIdentifier)!);
         var account = await db.Users.SingleAsync(a => a.Id == id, cancellationToken);
-        var check = await security.CheckPasswordAsync(account, Input.CurrentPassword, "password.change-failed");
-        if (check != PasswordRecheck.Right)
+        var result = await security.ChangePasswordAsync(account, Input.CurrentPassword, Input.NewPassword, CustomerSecurity.CurrentSessionId(User), cancellationToken);
+        if (result.Current != PasswordRecheck.Right)
         {
-            await db.SaveChangesAsync(cancellationToken);
-            ModelState.AddModelError("Input.CurrentPassword", l[check == PasswordRecheck.Locked ? "Security.Locked" : "Security.WrongPassword"]);
+            ModelState.AddModelError("Input.CurrentPassword", l[result.Current == PasswordRecheck.Locked ? "Security.Locked" : "Security.WrongPassword"]);
             return Page();
         }
-        var profile = directory.Open(account);
-        var problem = rules.Check(Input.NewPassword, PasswordRules.PersonalParts(profile.Email, profile.Phone, profile.FirstName, profile.LastName));
-        if (problem != PasswordProblem.None)
+        if (!result.Changed)
         {
-            // The right current password still resets the count of wrong ones, as a sign-in would.
-            await db.SaveChangesAsync(cancellationToken);
-            ModelState.AddModelError("Input.NewPassword", l["Password." + problem, MinPasswordLength, options.Value.MaxPasswordBytes]);
+            ModelState.AddModelError("Input.NewPassword", l["Password." + result.Problem, MinPasswordLength, options.Value.MaxPasswordBytes]);
             return Page();
         }
-
-        account.PasswordHash = await hasher.HashAsync(Input.NewPassword);
-        // A new stamp refuses every other session's cookie at its next request and voids outstanding reset links.
-        account.SecurityStamp = Guid.NewGuid().ToString("N");
-        var ended = await security.EndOtherSessionsAsync(account.Id, CustomerSecurity.CurrentSessionId(User), cancellationToken);
-        messages.PasswordChangedInCabinet(account, profile);
-        audit.Record("password.changed", account.Id, "other-sessions-ended:" + ended.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        await db.SaveChangesAsync(cancellationToken);
         await security.KeepThisSessionAsync(account, User);
         TempData["Notice"] = "Security.Password.Changed";
         return RedirectToPage("Security");
