@@ -37,8 +37,33 @@ public static class ApiProblems
     public const string TooManyRequests = Prefix + "too-many-requests";
     public const string ServerError = Prefix + "server-error";
 
+    // The cabinet's parts (profile, documents, security, requests, closing).
+    /// <summary>The current password given before a sensitive change is wrong (it counts towards the lockout).</summary>
+    public const string WrongPassword = Prefix + "wrong-password";
+    /// <summary>Too many wrong passwords: the account is locked for a while and nothing is checked.</summary>
+    public const string AccountLocked = Prefix + "account-locked";
+    /// <summary>The new email address or phone number is already the customer's own.</summary>
+    public const string SameAsCurrent = Prefix + "same-as-current";
+    /// <summary>The code sent by SMS is not right.</summary>
+    public const string InvalidCode = Prefix + "invalid-code";
+    public const string CodeExpired = Prefix + "code-expired";
+    /// <summary>Too many wrong codes: the change is dropped and starts again with the password.</summary>
+    public const string CodeLocked = Prefix + "code-locked";
+    /// <summary>The number was proven, but another account holds it by now: nothing changed.</summary>
+    public const string PhoneTaken = Prefix + "phone-taken";
+    /// <summary>The document was verified: the customer neither replaces nor deletes it (a destruction request does).</summary>
+    public const string DocumentVerified = Prefix + "document-verified";
+    /// <summary>A file failed the inspection (type, size, malware, active content); nothing was stored.</summary>
+    public const string DocumentRejected = Prefix + "document-rejected";
+    /// <summary>As many unverified documents as one registration may carry are already waiting.</summary>
+    public const string TooManyDocuments = Prefix + "too-many-documents";
+
     /// <summary>A problem with its localised detail (a key of SharedResource).</summary>
-    public static ProblemHttpResult Problem(HttpContext context, int status, string type, string title, string detailKey, IDictionary<string, object?>? extensions = null)
+    public static ProblemHttpResult Problem(HttpContext context, int status, string type, string title, string detailKey, IDictionary<string, object?>? extensions = null) =>
+        Described(context, status, type, title, Text(context, detailKey), extensions);
+
+    /// <summary>A problem whose detail is already in the request's language (made with <see cref="Text"/> and its arguments).</summary>
+    public static ProblemHttpResult Described(HttpContext context, int status, string type, string title, string detail, IDictionary<string, object?>? extensions = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         var all = new Dictionary<string, object?>(extensions ?? new Dictionary<string, object?>())
@@ -50,7 +75,7 @@ public static class ApiProblems
             // RFC 9110: every 401 names the scheme that would do.
             context.Response.Headers.WWWAuthenticate = "Bearer";
         }
-        return TypedResults.Problem(Text(context, detailKey), statusCode: status, title: title, type: type, extensions: all);
+        return TypedResults.Problem(detail, statusCode: status, title: title, type: type, extensions: all);
     }
 
     /// <summary>A 400 naming each field that is wrong (camelCase, as in the request body) with what is wrong with it.</summary>
@@ -124,11 +149,12 @@ public static class ApiProblems
     /// The text in the request's language: read from the localisation feature, because a problem written on the way
     /// out (after the localisation middleware has returned) no longer runs in the request's culture.
     /// </summary>
-    private static string Text(HttpContext context, string key)
+    public static string Text(HttpContext context, string key, params object[] arguments)
     {
+        ArgumentNullException.ThrowIfNull(context);
         var localizer = context.RequestServices.GetRequiredService<IStringLocalizer<SharedResource>>();
         var language = context.Features.Get<IRequestCultureFeature>()?.RequestCulture.UICulture.TwoLetterISOLanguageName ?? Languages.Current;
-        return Languages.In(language, () => localizer[key].Value);
+        return Languages.In(language, () => localizer[key, arguments].Value);
     }
 }
 

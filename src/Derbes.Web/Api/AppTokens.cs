@@ -185,6 +185,17 @@ public sealed class AppTokens(DerbesDb db, AuditTrail audit, IOptions<ApiOptions
         return sessionId is null ? null : await db.Sessions.SingleOrDefaultAsync(s => s.Id == sessionId && s.EndedAt == null, cancellationToken);
     }
 
+    /// <summary>
+    /// A new pair for the session of this very call after a change gave the account a new security stamp (a password
+    /// change): every other session and app stops, this one goes on. The session's old tokens are removed at once;
+    /// the new ones are saved with the caller's SaveChanges.
+    /// </summary>
+    public async Task<IssuedTokens> ReissueAsync(Guid sessionId, string stamp, CancellationToken cancellationToken)
+    {
+        await db.AppTokens.Where(t => t.SessionId == sessionId).ExecuteDeleteAsync(cancellationToken);
+        return Issue(sessionId, stamp, clock.GetUtcNow());
+    }
+
     /// <summary>Of the given sessions, those the app opened (they hold tokens), for telling the app from browsers in a list.</summary>
     public async Task<HashSet<Guid>> AppSessionsAsync(IReadOnlyCollection<Guid> sessions, CancellationToken cancellationToken) =>
         [.. await db.AppTokens.AsNoTracking().Where(t => sessions.Contains(t.SessionId)).Select(t => t.SessionId).Distinct().ToListAsync(cancellationToken)];

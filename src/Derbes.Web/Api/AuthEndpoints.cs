@@ -3,6 +3,7 @@ using System.Security.Claims;
 using Derbes.Web.Audit;
 using Derbes.Web.Customers;
 using Derbes.Web.Data;
+using Derbes.Web.Messaging;
 using Derbes.Web.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -12,7 +13,7 @@ namespace Derbes.Web.Api;
 public sealed record TokenRequest(
     [property: Description("Email, confirmed mobile phone (any common form) or customer number.")] string? Login,
     [property: Description("The account's password.")] string? Password,
-    [property: Description("The six-digit code of the authenticator app, when two-step sign-in is on.")] string? Code);
+    [property: Description("When two-step sign-in is on: the six-digit code of the authenticator app, or one of the recovery codes (k7m2p-x9q4r).")] string? Code);
 
 public sealed record RefreshRequest([property: Description("The refresh token of the last pair; it is spent by this call.")] string? RefreshToken);
 
@@ -41,7 +42,7 @@ public static class AuthEndpoints
             .RequireRateLimiting(RateLimits.Accounts)
             .WithName("SignIn")
             .WithSummary("Sign in with login and password (and the authenticator code when two-step sign-in is on).")
-            .WithDescription("Customers only. Wrong password, unknown and locked account give the same 401 invalid-credentials; five failures in a row, on the website or here, lock the account. two-factor-required asks for `code`.")
+            .WithDescription("Customers only. Wrong password, unknown and locked account give the same 401 invalid-credentials; five failures in a row, on the website or here, lock the account. two-factor-required asks for `code`: the authenticator's six digits, or one of the recovery codes (each works once; the customer is told by email).")
             .Produces<TokenResponse>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status401Unauthorized)
@@ -68,6 +69,9 @@ public static class AuthEndpoints
         HttpContext context,
         PasswordSignIn passwords,
         StaffAuthenticator authenticator,
+        RecoveryCodes recovery,
+        AccountDirectory directory,
+        AccountMessages messages,
         AppTokens tokens,
         AuditTrail audit,
         DerbesDb db,
@@ -116,7 +120,6 @@ public static class AuthEndpoints
             await db.SaveChangesAsync(cancellationToken);
             return Refused(context);
         }
-        var outcome = "ok";
         if (account.TwoFactorEnabled)
         {
             if (string.IsNullOrWhiteSpace(request.Code))
@@ -125,34 +128,60 @@ public static class AuthEndpoints
                 await db.SaveChangesAsync(cancellationToken);
                 return ApiProblems.Problem(context, StatusCodes.Status401Unauthorized, ApiProblems.TwoFactorRequired, "The authenticator code is required.", "TwoFactor.Lead");
             }
-            if (!await SecondFactorAsync(authenticator, account, request.Code, cancellationToken))
+            // A recovery code is spent inside the transaction of the sign-in, so a failed save gives it back.
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var (passed, recoveryLeft) = await SecondFactorAsync(authenticator, recovery, account, request.Code, cancellationToken);
+            if (!passed)
             {
-                passwords.CountFailure(account, "wrong-2fa", SignInChannel.Api);
+                passwords.CountFailure(account, recoveryLeft is null && LooksLikeRecoveryCode(request.Code) ? "wrong-recovery-code" : "wrong-2fa", SignInChannel.Api);
                 await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
                 return ApiProblems.Problem(context, StatusCodes.Status401Unauthorized, ApiProblems.InvalidTwoFactorCode, "The authenticator code is not right.", "TwoFactor.Invalid");
             }
             account.AccessFailedCount = 0;
-            outcome = "2fa";
+            var outcome = "2fa";
+            if (recoveryLeft is { } left)
+            {
+                outcome = "recovery-code";
+                audit.Record("2fa.recovery-code-used", account.Id, PasswordSignIn.Outcome("left:" + left.ToString(System.Globalization.CultureInfo.InvariantCulture), SignInChannel.Api), actor: account.Id.ToString(), role: AuditTrail.CustomerRole);
+                messages.RecoveryCodeUsed(account, directory.Open(account), left);
+            }
+            var signedIn = await SignedInAsync(outcome);
+            await transaction.CommitAsync(cancellationToken);
+            return signedIn;
         }
-        account.LockoutCount = 0;
-        audit.Record("signin.succeeded", account.Id, PasswordSignIn.Outcome(outcome, SignInChannel.Api), actor: account.Id.ToString(), role: AuditTrail.CustomerRole);
-        await tokens.PruneAsync(account.Id, cancellationToken);
-        // One SaveChanges: the account, the audit entry, the new session and its tokens together.
-        var issued = tokens.OpenSession(account, context);
-        await db.SaveChangesAsync(cancellationToken);
-        return Issued(context, tokens, issued);
+        return await SignedInAsync("ok");
+
+        async Task<IResult> SignedInAsync(string outcome)
+        {
+            account.LockoutCount = 0;
+            audit.Record("signin.succeeded", account.Id, PasswordSignIn.Outcome(outcome, SignInChannel.Api), actor: account.Id.ToString(), role: AuditTrail.CustomerRole);
+            await tokens.PruneAsync(account.Id, cancellationToken);
+            // One SaveChanges: the account, the audit entry, the new session and its tokens together.
+            var issued = tokens.OpenSession(account, context);
+            await db.SaveChangesAsync(cancellationToken);
+            return Issued(context, tokens, issued);
+        }
     }
 
     /// <summary>
-    /// The second factor: a code from the authenticator app, checked (and its step spent) as for staff.
-    /// Recovery codes are the other second factor: once Security has them, a code that is not six digits is tried
-    /// here as a recovery code (and spent), before counting a failure.
+    /// The second factor: a code from the authenticator app, checked (and its step spent) as for staff; or, when what
+    /// was typed is not six digits, one of the customer's recovery codes, spent here (the caller's transaction makes
+    /// the spending and the sign-in one). Returns whether it passed and, for a recovery code, how many are left.
     /// </summary>
-    private static async Task<bool> SecondFactorAsync(StaffAuthenticator authenticator, Derbes.Web.Customers.Account account, string typed, CancellationToken cancellationToken)
+    private static async Task<(bool Passed, int? RecoveryLeft)> SecondFactorAsync(StaffAuthenticator authenticator, RecoveryCodes recovery, Derbes.Web.Customers.Account account, string typed, CancellationToken cancellationToken)
     {
+        if (LooksLikeRecoveryCode(typed))
+        {
+            var left = await recovery.RedeemAsync(account.Id, typed, cancellationToken);
+            return (left is not null, left);
+        }
         var digits = new string(typed.Where(char.IsAsciiDigit).ToArray());
-        return digits.Length == 6 && await authenticator.VerifyAsync(account, digits, cancellationToken);
+        return (digits.Length == 6 && await authenticator.VerifyAsync(account, digits, cancellationToken), null);
     }
+
+    /// <summary>Authenticator codes are six digits; recovery codes are ten letters and digits ("k7m2p-x9q4r").</summary>
+    private static bool LooksLikeRecoveryCode(string typed) => RecoveryCodes.Normalise(typed).Length == 10;
 
     private static async Task<IResult> RefreshAsync(
         [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] RefreshRequest? request,
@@ -202,7 +231,7 @@ public static class AuthEndpoints
     private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Refused(HttpContext context) =>
         ApiProblems.Problem(context, StatusCodes.Status401Unauthorized, ApiProblems.InvalidCredentials, "The login or password is not right, or the account is locked.", "Login.Failed");
 
-    private static Microsoft.AspNetCore.Http.HttpResults.Ok<TokenResponse> Issued(HttpContext context, AppTokens tokens, IssuedTokens issued)
+    internal static Microsoft.AspNetCore.Http.HttpResults.Ok<TokenResponse> Issued(HttpContext context, AppTokens tokens, IssuedTokens issued)
     {
         // Tokens are never cached by anything in between (RFC 6749 5.1).
         context.Response.Headers.CacheControl = "no-store";

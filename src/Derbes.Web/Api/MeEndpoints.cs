@@ -90,6 +90,13 @@ public static class MeEndpoints
             .WithSummary("End one session (this one too): its cookie or tokens stop working at once.")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status404NotFound);
+
+        // The cabinet's parts, each in its own file, through the pages' services.
+        gated.MapMeProfile();
+        gated.MapMeDocuments();
+        gated.MapMeRequests();
+        me.MapMeSecurity();
+        me.MapMeData();
     }
 
     /// <summary>The signed-in customer's account id (the bearer handler admits customers only).</summary>

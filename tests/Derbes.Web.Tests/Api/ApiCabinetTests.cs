@@ -192,6 +192,20 @@ public sealed class ApiCabinetTests : IClassFixture<ApiCabinetTests.App>
             ["/api/v1/me/consents/{purpose}"] = ["put"],
             ["/api/v1/me/sessions"] = ["get"],
             ["/api/v1/me/sessions/{id}"] = ["delete"],
+            ["/api/v1/me/profile"] = ["get", "patch"],
+            ["/api/v1/me/profile/email"] = ["post"],
+            ["/api/v1/me/profile/phone"] = ["post"],
+            ["/api/v1/me/profile/phone/confirm"] = ["post"],
+            ["/api/v1/me/documents"] = ["get", "post"],
+            ["/api/v1/me/documents/{id}"] = ["get", "delete"],
+            ["/api/v1/me/documents/{id}/file"] = ["get", "put"],
+            ["/api/v1/me/password"] = ["post"],
+            ["/api/v1/me/sign-ins"] = ["get"],
+            ["/api/v1/me/requests"] = ["get", "post"],
+            ["/api/v1/me/requests/{id}"] = ["get"],
+            ["/api/v1/me/requests/{id}/files/{fileId}"] = ["get"],
+            ["/api/v1/me/data"] = ["get"],
+            ["/api/v1/me/close"] = ["post"],
         };
         Assert.Equal(expected.Keys.Order(), paths.EnumerateObject().Select(p => p.Name).Order());
         foreach (var (path, methods) in expected)
