@@ -38,7 +38,7 @@ public static class MeDataEndpoints
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Close the account: consent to processing withdrawn, every session and token ended at once, the data destroyed after the grace period.")
-            .WithDescription("The token of this call stops working with the closure. wrong-password (403) for a wrong password; account-closing (409) when it is already closing.");
+            .WithDescription("The token of this call stops working with the closure. wrong-password (403) for a wrong password, account-locked (403) after too many; account-closing (409) when it is already closing.");
     }
 
     private static async Task<IResult> DataAsync(HttpContext context, ClaimsPrincipal user, PersonalDataExport export, CancellationToken cancellationToken)
@@ -66,6 +66,7 @@ public static class MeDataEndpoints
         {
             ClosureStart.Started => TypedResults.Ok(new ClosingResponse(AccountStatus.Closing, closure.DestructionDay(account), account.RetentionHold)),
             ClosureStart.WrongPassword => MeProfileEndpoints.PasswordRefused(context, locked: false, "Close.WrongPassword"),
+            ClosureStart.Locked => MeProfileEndpoints.PasswordRefused(context, locked: true),
             _ => ApiProblems.Problem(context, StatusCodes.Status409Conflict, ApiProblems.AccountClosing, "The account is being closed.", "Login.Closing"),
         };
     }

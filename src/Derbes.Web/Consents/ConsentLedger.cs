@@ -11,6 +11,30 @@ public sealed class ConsentLedger(DerbesDb db, IHttpContextAccessor http, TimePr
     private readonly HashSet<string> _textsAdded = [];
 
     /// <summary>
+    /// The records that say "declined": a withdrawal of a purpose never agreed to before is how registration records
+    /// an unticked box, and the cabinet and the export name it so rather than "withdrawn". <paramref name="records"/>
+    /// are one customer's, oldest first.
+    /// </summary>
+    public static HashSet<long> Declined(IEnumerable<ConsentRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var agreedBefore = new HashSet<ConsentPurpose>();
+        var declined = new HashSet<long>();
+        foreach (var record in records)
+        {
+            if (record.Action == ConsentAction.Withdraw && !agreedBefore.Contains(record.Purpose))
+            {
+                declined.Add(record.Id);
+            }
+            if (record.Granted)
+            {
+                agreedBefore.Add(record.Purpose);
+            }
+        }
+        return declined;
+    }
+
+    /// <summary>
     /// Adds one record. <paramref name="action"/> defaults to a grant or a withdrawal as <paramref name="granted"/>
     /// says; a staff entry names the member of staff and the letter's reference.
     /// </summary>

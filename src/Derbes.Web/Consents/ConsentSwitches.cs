@@ -1,6 +1,7 @@
 using Derbes.Web.Audit;
 using Derbes.Web.Data;
 using Derbes.Web.Localization;
+using Derbes.Web.Privacy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Localization;
 
@@ -30,7 +31,7 @@ public sealed class ConsentSwitches(DerbesDb db, ConsentLedger ledger, AuditTrai
 
     /// <summary>The edition in force: the words of a consent are those of this edition.</summary>
     public async Task<int> EditionAsync(CancellationToken cancellationToken) =>
-        await db.PolicyEditions.MaxAsync(e => (int?)e.Number, cancellationToken) ?? 1;
+        await PolicyEdition.InForceAsync(db, cancellationToken);
 
     /// <summary>Every switch, a consent never given listed as "does not agree".</summary>
     public async Task<List<ConsentSwitch>> CurrentAsync(Guid accountId, CancellationToken cancellationToken)

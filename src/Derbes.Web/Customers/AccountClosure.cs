@@ -2,6 +2,7 @@ using Derbes.Web.Audit;
 using Derbes.Web.Consents;
 using Derbes.Web.Data;
 using Derbes.Web.Messaging;
+using Derbes.Web.Privacy;
 using Derbes.Web.Security;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -15,8 +16,10 @@ public enum ClosureStart
     Started,
     /// <summary>The account was already closing (a second click, a second tab, or a letter on the same day).</summary>
     AlreadyClosing,
-    /// <summary>The password given was wrong, or the account is locked after too many wrong ones: nothing changed.</summary>
+    /// <summary>The password given was wrong: nothing changed (it counts towards the lockout).</summary>
     WrongPassword,
+    /// <summary>The account is locked after too many wrong secrets: no password was checked, nothing changed.</summary>
+    Locked,
 }
 
 /// <summary>
@@ -100,7 +103,7 @@ public sealed class AccountClosure(
         {
             return ClosureStart.AlreadyClosing;
         }
-        var edition = await db.PolicyEditions.MaxAsync(e => (int?)e.Number, cancellationToken) ?? 1;
+        var edition = await PolicyEdition.InForceAsync(db, cancellationToken);
         var language = account.PreferredLanguage;
         ledger.Record(account.Id, ConsentPurpose.Processing, false, edition, language, ConsentWording.Text(l, ConsentPurpose.Processing, edition, language), channel: channel);
         return await StartAsync(account, "processing-consent-withdrawn:cabinet", cancellationToken);
@@ -119,24 +122,27 @@ public sealed class AccountClosure(
         }
         var limits = options.CurrentValue;
         var now = clock.GetUtcNow();
-        var locked = account.LockoutEnd is { } until && until > now;
-        var right = !locked
-            && account.PasswordHash is not null
+        if (Lockout.IsLocked(account, now))
+        {
+            await hasher.VerifyDummyAsync(password ?? "");
+            audit.Record("customer.close-refused", account.Id, "locked");
+            await db.SaveChangesAsync(cancellationToken);
+            return ClosureStart.Locked;
+        }
+        var right = account.PasswordHash is not null
             && !string.IsNullOrEmpty(password)
             && System.Text.Encoding.UTF8.GetByteCount(password) <= limits.MaxPasswordBytes
             && await hasher.VerifyAsync(account.PasswordHash, password) != PasswordVerificationResult.Failed;
         if (!right)
         {
-            account.AccessFailedCount++;
-            if (account.AccessFailedCount >= limits.MaxFailedSignIns)
+            var locked = Lockout.CountFailure(account, limits, now);
+            if (locked is { } duration)
             {
-                account.LockoutEnd = now + limits.LockoutDuration;
-                account.AccessFailedCount = 0;
-                audit.Record("account.locked", account.Id, limits.LockoutDuration.ToString());
+                audit.Record("account.locked", account.Id, duration.ToString());
             }
-            audit.Record("customer.close-refused", account.Id, "wrong-password");
+            audit.Record("customer.close-refused", account.Id, locked is null ? "wrong-password" : "locked-out");
             await db.SaveChangesAsync(cancellationToken);
-            return ClosureStart.WrongPassword;
+            return locked is null ? ClosureStart.WrongPassword : ClosureStart.Locked;
         }
         account.AccessFailedCount = 0;
         return await CloseByCustomerAsync(account, channel, cancellationToken);

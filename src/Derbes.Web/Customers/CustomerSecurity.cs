@@ -58,7 +58,7 @@ public sealed class CustomerSecurity(
         ArgumentNullException.ThrowIfNull(account);
         password ??= "";
         var now = clock.GetUtcNow();
-        if (account.LockoutEnd is { } lockedUntil && lockedUntil > now)
+        if (Lockout.IsLocked(account, now))
         {
             await hasher.VerifyDummyAsync(password);
             audit.Record(failedAction, account.Id, "locked");
@@ -84,14 +84,8 @@ public sealed class CustomerSecurity(
     public void RecordFailure(Account account, string failedAction, string outcome)
     {
         ArgumentNullException.ThrowIfNull(account);
-        account.AccessFailedCount++;
-        if (account.AccessFailedCount >= options.Value.MaxFailedSignIns)
+        if (Lockout.CountFailure(account, options.Value, clock.GetUtcNow()) is { } duration)
         {
-            account.LockoutCount++;
-            var factor = Math.Pow(2, Math.Min(account.LockoutCount - 1, 16));
-            var duration = TimeSpan.FromTicks((long)Math.Min(options.Value.LockoutDuration.Ticks * factor, options.Value.MaxLockoutDuration.Ticks));
-            account.LockoutEnd = clock.GetUtcNow() + duration;
-            account.AccessFailedCount = 0;
             outcome = "locked-out";
             audit.Record("account.locked", account.Id, duration.ToString());
         }

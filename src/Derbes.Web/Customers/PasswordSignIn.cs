@@ -79,7 +79,7 @@ public sealed class PasswordSignIn(
             await db.SaveChangesAsync(cancellationToken);
             return Failure;
         }
-        if (account.LockoutEnd is { } lockedUntil && lockedUntil > now)
+        if (Lockout.IsLocked(account, now))
         {
             await hasher.VerifyDummyAsync(password);
             audit.Record("signin.failed", account.Id, Outcome("locked", channel));
@@ -145,16 +145,9 @@ public sealed class PasswordSignIn(
     public void CountFailure(Account account, string reason, SignInChannel channel)
     {
         ArgumentNullException.ThrowIfNull(account);
-        var limits = options.Value;
-        account.AccessFailedCount++;
         var outcome = reason;
-        if (account.AccessFailedCount >= limits.MaxFailedSignIns)
+        if (Lockout.CountFailure(account, options.Value, clock.GetUtcNow()) is { } duration)
         {
-            account.LockoutCount++;
-            var factor = Math.Pow(2, Math.Min(account.LockoutCount - 1, 16));
-            var duration = TimeSpan.FromTicks((long)Math.Min(limits.LockoutDuration.Ticks * factor, limits.MaxLockoutDuration.Ticks));
-            account.LockoutEnd = clock.GetUtcNow() + duration;
-            account.AccessFailedCount = 0;
             outcome = "locked-out";
             audit.Record("account.locked", account.Id, Outcome(duration.ToString(), channel));
         }

@@ -67,18 +67,10 @@ public sealed class PersonalDataExport(
         audit.Record("customer.exported", accountId, outcome: format, actor: accountId.ToString(), role: AuditTrail.CustomerRole);
         await db.SaveChangesAsync(cancellationToken);
 
-        var agreedBefore = new HashSet<ConsentPurpose>();
-        var consents = new List<ConsentEntry>();
-        foreach (var r in records)
-        {
-            // A withdrawal of something never agreed to is how registration records an unticked box: "declined".
-            var declined = r.Action == ConsentAction.Withdraw && !agreedBefore.Contains(r.Purpose);
-            if (r.Granted)
-            {
-                agreedBefore.Add(r.Purpose);
-            }
-            consents.Add(new ConsentEntry(r.At, r.Purpose, declined ? "Declined" : r.Action.ToString(), r.Granted, r.EditionNumber, r.Language, r.Channel, texts.GetValueOrDefault(r.TextSha256, "")));
-        }
+        var declined = ConsentLedger.Declined(records);
+        var consents = records
+            .Select(r => new ConsentEntry(r.At, r.Purpose, declined.Contains(r.Id) ? "Declined" : r.Action.ToString(), r.Granted, r.EditionNumber, r.Language, r.Channel, texts.GetValueOrDefault(r.TextSha256, "")))
+            .ToList();
 
         return new PersonalDataReport(
             now,

@@ -128,7 +128,7 @@ public sealed partial class ProfileChanges(
     {
         ArgumentNullException.ThrowIfNull(account);
         var now = clock.GetUtcNow();
-        if (account.LockoutEnd is { } until && until > now)
+        if (Lockout.IsLocked(account, now))
         {
             audit.Record("profile.password-refused", account.Id, purpose + ":locked");
             await db.SaveChangesAsync(cancellationToken);
@@ -142,16 +142,9 @@ public sealed partial class ProfileChanges(
             account.AccessFailedCount = 0;
             return ProfilePasswordCheck.Right;
         }
-        account.AccessFailedCount++;
         var check = ProfilePasswordCheck.Wrong;
-        if (account.AccessFailedCount >= options.Value.MaxFailedSignIns)
+        if (Lockout.CountFailure(account, options.Value, now) is { } duration)
         {
-            // As at sign-in: each lock in a row lasts twice as long as the one before, up to a day.
-            account.LockoutCount++;
-            var factor = Math.Pow(2, Math.Min(account.LockoutCount - 1, 16));
-            var duration = TimeSpan.FromTicks((long)Math.Min(options.Value.LockoutDuration.Ticks * factor, options.Value.MaxLockoutDuration.Ticks));
-            account.LockoutEnd = now + duration;
-            account.AccessFailedCount = 0;
             audit.Record("account.locked", account.Id, duration.ToString());
             check = ProfilePasswordCheck.LockedOut;
         }

@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore;
+
 namespace Derbes.Web.Privacy;
 
 /// <summary>A published edition of the privacy policy. Once published it never changes (policy 5.4).</summary>
@@ -14,6 +16,16 @@ public sealed class PolicyEdition
     public List<PolicyText> Texts { get; set; } = [];
 
     public PolicyText? Text(string language) => Texts.FirstOrDefault(t => t.Language == language);
+
+    /// <summary>
+    /// The number of the edition in force, the latest published (1 before the seed has run): the words of every
+    /// consent recorded now are those of this edition.
+    /// </summary>
+    public static async Task<int> InForceAsync(Data.DerbesDb db, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return await db.PolicyEditions.MaxAsync(e => (int?)e.Number, cancellationToken) ?? 1;
+    }
 }
 
 public enum PolicyTextFormat

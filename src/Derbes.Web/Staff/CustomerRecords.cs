@@ -5,6 +5,7 @@ using Derbes.Web.Consents;
 using Derbes.Web.Customers;
 using Derbes.Web.Data;
 using Derbes.Web.Documents;
+using Derbes.Web.Privacy;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -342,7 +343,7 @@ public sealed class CustomerRecords(
         {
             return LetterEntry.Unchanged;
         }
-        var edition = await db.PolicyEditions.MaxAsync(e => (int?)e.Number, cancellationToken) ?? 1;
+        var edition = await PolicyEdition.InForceAsync(db, cancellationToken);
         var wording = ConsentWording.Text(l, purpose, edition, account.PreferredLanguage);
         var staffId = Guid.TryParse(StaffId(), out var id) ? id : (Guid?)null;
         if (decision == LetterDecision.RefuseWithdrawal)

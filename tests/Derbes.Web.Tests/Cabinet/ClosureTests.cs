@@ -37,6 +37,38 @@ public sealed class ClosureTests
         app.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(a => a.Id == id));
 
     [Fact]
+    public async Task WrongPasswordsOnTheClosePageLockTheAccountAsAtSignInEachLockLongerAndALockedAccountIsNotClosed()
+    {
+        using var app = new DerbesApp(Settings);
+        var (customer, id, browser) = await SignedInAsync(app);
+        using var _ = browser;
+        var page = await browser.GetAsync("/cabinet/close");
+        for (var i = 0; i < 5; i++)
+        {
+            page = await CloseAsync(browser, page, "not the password " + i);
+        }
+        Assert.Equal(app.Text("Profile.LockedOut"), page.ErrorText("password-error"));
+        var locked = await AccountAsync(app, id);
+        Assert.Equal(app.Clock.GetUtcNow() + TimeSpan.FromMinutes(15), locked.LockoutEnd);
+
+        // While locked even the right password is not checked, and nothing closes.
+        page = await CloseAsync(browser, page, customer.Password);
+        Assert.Equal(app.Text("Profile.LockedOut"), page.ErrorText("password-error"));
+        Assert.Equal(AccountStatus.Active, (await AccountAsync(app, id)).Status);
+        Assert.Equal(["wrong-password", "wrong-password", "wrong-password", "wrong-password", "locked-out", "locked"],
+            await app.WithDbAsync(db => db.AuditEntries.Where(e => e.Action == "customer.close-refused" && e.Subject == id.ToString()).OrderBy(e => e.Id).Select(e => e.Outcome).ToListAsync()));
+
+        // The second lock in a row lasts twice as long, as at sign-in.
+        app.Clock.Advance(TimeSpan.FromMinutes(16));
+        page = await browser.GetAsync("/cabinet/close");
+        for (var i = 0; i < 5; i++)
+        {
+            page = await CloseAsync(browser, page, "still not it " + i);
+        }
+        Assert.Equal(app.Clock.GetUtcNow() + TimeSpan.FromMinutes(30), (await AccountAsync(app, id)).LockoutEnd);
+    }
+
+    [Fact]
     public async Task ClosingNeedsThePasswordAndTheTickThenStopsEverythingAtOnceAndSaysWhenTheDataGoes()
     {
         using var app = new DerbesApp(Settings);

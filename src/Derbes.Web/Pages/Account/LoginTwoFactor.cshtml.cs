@@ -70,7 +70,7 @@ public sealed class LoginTwoFactorModel(
         }
         var account = await db.Users.SingleOrDefaultAsync(a => a.Id == step.Value.AccountId, cancellationToken);
         var now = clock.GetUtcNow();
-        if (account is null || account.LockoutEnd > now || !account.CanSignIn)
+        if (account is null || Lockout.IsLocked(account, now) || !account.CanSignIn)
         {
             ModelState.AddModelError(nameof(Code), l["TwoFactor.Invalid"]);
             return Page();
@@ -78,14 +78,7 @@ public sealed class LoginTwoFactorModel(
         var code = new string(Code.Where(char.IsAsciiDigit).ToArray());
         if (!await authenticator.VerifyAsync(account, code, cancellationToken))
         {
-            account.AccessFailedCount++;
-            if (account.AccessFailedCount >= options.Value.MaxFailedSignIns)
-            {
-                account.LockoutEnd = now + options.Value.LockoutDuration;
-                account.AccessFailedCount = 0;
-                audit.Record("account.locked", account.Id, "2fa");
-            }
-            audit.Record("signin.failed", account.Id, "wrong-2fa");
+            security.RecordFailure(account, "signin.failed", "wrong-2fa");
             await db.SaveChangesAsync(cancellationToken);
             ModelState.AddModelError(nameof(Code), l["TwoFactor.Invalid"]);
             return Page();
@@ -117,7 +110,7 @@ public sealed class LoginTwoFactorModel(
         }
         var account = await db.Users.SingleOrDefaultAsync(a => a.Id == step.Value.AccountId, cancellationToken);
         var now = clock.GetUtcNow();
-        if (account is null || account.Kind != AccountKind.Customer || account.LockoutEnd > now || !account.CanSignIn)
+        if (account is null || account.Kind != AccountKind.Customer || Lockout.IsLocked(account, now) || !account.CanSignIn)
         {
             ModelState.AddModelError(nameof(RecoveryCode), l["TwoFactor.Invalid"]);
             return Page();

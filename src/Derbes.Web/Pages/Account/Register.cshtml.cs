@@ -6,6 +6,7 @@ using Derbes.Web.Data;
 using Derbes.Web.Documents;
 using Derbes.Web.Localization;
 using Derbes.Web.Messaging;
+using Derbes.Web.Privacy;
 using Derbes.Web.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -241,7 +242,7 @@ public sealed class RegisterModel(
     }
 
     private async Task<int> CurrentEditionAsync(CancellationToken cancellationToken) =>
-        await db.PolicyEditions.MaxAsync(e => (int?)e.Number, cancellationToken) ?? 1;
+        await PolicyEdition.InForceAsync(db, cancellationToken);
 
     /// <summary>A random ten-digit customer number, not a counter (it reveals nothing about how many customers exist).</summary>
     private async Task<string> NewCustomerNumberAsync(CancellationToken cancellationToken)

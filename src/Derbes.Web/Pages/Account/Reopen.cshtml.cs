@@ -4,6 +4,7 @@ using Derbes.Web.Consents;
 using Derbes.Web.Customers;
 using Derbes.Web.Data;
 using Derbes.Web.Localization;
+using Derbes.Web.Privacy;
 using Derbes.Web.Security;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -70,11 +71,9 @@ public sealed class ReopenModel(
         var remember = pending.Current()?.Remember == true;
         if (NeedsCode && !await authenticator.VerifyAsync(account, new string((Code ?? "").Where(char.IsAsciiDigit).ToArray()), cancellationToken))
         {
-            account.AccessFailedCount++;
-            if (account.AccessFailedCount >= options.Value.MaxFailedSignIns)
+            if (Lockout.CountFailure(account, options.Value, now) is { } duration)
             {
-                account.LockoutEnd = now + options.Value.LockoutDuration;
-                account.AccessFailedCount = 0;
+                audit.Record("account.locked", account.Id, duration.ToString());
                 pending.End();
             }
             audit.Record("signin.failed", account.Id, "wrong-code");
@@ -102,13 +101,13 @@ public sealed class ReopenModel(
         }
         var account = await db.Users.SingleOrDefaultAsync(a => a.Id == step.Value.AccountId, cancellationToken);
         var now = clock.GetUtcNow();
-        if (account is null || account.Status != AccountStatus.Closing || account.LockoutEnd > now)
+        if (account is null || account.Status != AccountStatus.Closing || Lockout.IsLocked(account, now))
         {
             return null;
         }
         DestroyedFrom = closure.DestructionDay(account);
         NeedsCode = account.TwoFactorEnabled;
-        Edition = await db.PolicyEditions.MaxAsync(e => (int?)e.Number, cancellationToken) ?? 1;
+        Edition = await PolicyEdition.InForceAsync(db, cancellationToken);
         Wording = ConsentWording.Text(l, ConsentPurpose.Processing, Edition, Languages.Current);
         return account;
     }

@@ -55,9 +55,10 @@ public sealed class CloseModel(
         {
             return Page();
         }
-        if (await closure.CloseWithPasswordAsync(account, Password, ConsentChannel.WebForm, cancellationToken) == ClosureStart.WrongPassword)
+        var start = await closure.CloseWithPasswordAsync(account, Password, ConsentChannel.WebForm, cancellationToken);
+        if (start is ClosureStart.WrongPassword or ClosureStart.Locked)
         {
-            ModelState.AddModelError(nameof(Password), l["Close.WrongPassword"]);
+            ModelState.AddModelError(nameof(Password), l[start == ClosureStart.Locked ? "Profile.LockedOut" : "Close.WrongPassword"]);
             return Page();
         }
         await signIn.SignOutAsync();

@@ -52,17 +52,9 @@ public sealed class ConsentsModel(DerbesDb db, ConsentSwitches switches) : PageM
         {
             Current[purpose] = false;
         }
-        var agreedBefore = new HashSet<ConsentPurpose>();
+        Declined = ConsentLedger.Declined(records);
         foreach (var record in records)
         {
-            if (record.Action == ConsentAction.Withdraw && !agreedBefore.Contains(record.Purpose))
-            {
-                Declined.Add(record.Id);
-            }
-            if (record.Granted)
-            {
-                agreedBefore.Add(record.Purpose);
-            }
             Current[record.Purpose] = record.Granted;
         }
         Records = [.. records.AsEnumerable().Reverse()];
