@@ -41,6 +41,7 @@ public static class ApiProblems
     /// <summary>The current password given before a sensitive change is wrong (it counts towards the lockout).</summary>
     public const string WrongPassword = Prefix + "wrong-password";
     /// <summary>Too many wrong passwords: the account is locked for a while and nothing is checked.</summary>
+    public const string RequestNotAwaiting = Prefix + "request-not-awaiting-reply";
     public const string AccountLocked = Prefix + "account-locked";
     /// <summary>The new email address or phone number is already the customer's own.</summary>
     public const string SameAsCurrent = Prefix + "same-as-current";

@@ -12,10 +12,12 @@ using Microsoft.Extensions.Options;
 namespace Derbes.Web.Api;
 
 public sealed record NewRequest(
-    [property: Description("rectification, blocking, destruction, consent-withdrawal, automated-decision-objection, information or complaint.")] string? Kind,
+    [property: Description("rectification, blocking, destruction, consent-withdrawal, automated-decision-objection, information, complaint or breach-report.")] string? Kind,
     [property: Description("What the customer asks for, in their words (line breaks allowed).")] string? Text);
 
 public sealed record RequestFileView(long Id, string Name, string ContentType, long Size);
+
+public sealed record RequestReply([property: Description("The customer's answer to the question staff asked (line breaks allowed).")] string? Text);
 
 public sealed record RequestDetail(
     long Id,
@@ -27,7 +29,8 @@ public sealed record RequestDetail(
     string Text,
     [property: Description("The answer, once there is one.")] string? Answer,
     DateTimeOffset? AnsweredAt,
-    IReadOnlyList<RequestFileView> Files);
+    IReadOnlyList<RequestFileView> Files,
+    [property: Description("What happened that concerns the customer, oldest first: a question (awaiting-customer until they reply), their reply, a later due date with its reason, a new kind, the answer, the closing.")] IReadOnlyList<RequestStep> History);
 
 /// <summary>
 /// /api/v1/me/requests: the cabinet's statutory requests (Art. 24) and complaints for the app, through
@@ -47,7 +50,18 @@ public static class MeRequestEndpoints
             .WithName("GetRequest")
             .Produces<RequestDetail>()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .WithSummary("One request: what the customer wrote, its files, and the answer once there is one.");
+            .WithSummary("One request: what the customer wrote, its files, its history, and the answer once there is one.");
+        gated.MapPost("/requests/{id:long}/reply", ReplyAsync)
+            .RequireRateLimiting(Security.RateLimits.Accounts)
+            .DisableAntiforgery()
+            .Accepts<RequestReply>("application/json")
+            .WithName("ReplyToRequest")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Reply to the question staff asked about the request; it goes back to them.")
+            .WithDescription("request-not-awaiting-reply (409) when no question awaits a reply.");
         gated.MapGet("/requests/{id:long}/files/{fileId:long}", FileAsync)
             .WithName("GetRequestFile")
             .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
@@ -86,7 +100,21 @@ public static class MeRequestEndpoints
         }
         var s = view.Summary;
         return TypedResults.Ok(new RequestDetail(s.Id, s.Number, s.Kind, s.ReceivedAt, s.DueOn, s.Status, view.Text, view.Answer, view.AnsweredAt,
-            [.. view.Files.Select(f => new RequestFileView(f.Id, f.Name, f.ContentType, f.Size))]));
+            [.. view.Files.Select(f => new RequestFileView(f.Id, f.Name, f.ContentType, f.Size))], view.History));
+    }
+
+    private static async Task<IResult> ReplyAsync(long id, RequestReply? body, HttpContext context, ClaimsPrincipal user, CustomerRequests requests, CancellationToken cancellationToken)
+    {
+        var result = await requests.ReplyAsync(MeEndpoints.CustomerId(user), id, body?.Text, cancellationToken);
+        return result switch
+        {
+            ReplyResult.Done => TypedResults.NoContent(),
+            ReplyResult.NotFound => ApiProblems.NotFoundProblem(context),
+            ReplyResult.NotAwaiting => ApiProblems.Problem(context, StatusCodes.Status409Conflict, ApiProblems.RequestNotAwaiting, "No question awaits a reply on this request.", "Requests.ReplyNotAwaited"),
+            ReplyResult.TextMissing => Field(context, "text", ApiProblems.Required(context)),
+            ReplyResult.TextTooLong => Field(context, "text", ApiProblems.Text(context, "Requests.TextTooLong", requests.MaxTextLength)),
+            _ => Field(context, "text", ApiProblems.Text(context, "Validation.NoControlCharacters")),
+        };
     }
 
     private static async Task<IResult> FileAsync(long id, long fileId, HttpContext context, ClaimsPrincipal user, CustomerRequests requests, CancellationToken cancellationToken)

@@ -37,7 +37,7 @@ public sealed partial class AccountDestruction(
         [typeof(ConsentRecord)] = "the consent ledger (Art. 8, 24): proof of what was agreed and withdrawn, hash-chained",
         [typeof(AuditEntry)] = "the audit trail (Art. 22, policy 4.1): who did what, hash-chained",
         [typeof(DisclosureSubject)] = "the register of disclosures (Art. 16, policy 3.4–3.5) must show every transfer made",
-        [typeof(CustomerRequest)] = "the register of requests and complaints keeps each one's kind, dates and status, the proof that statutory deadlines were met (Art. 24); its text, answer and files are destroyed",
+        [typeof(CustomerRequest)] = "the register of requests and complaints keeps each one's kind, dates and status, the proof that statutory deadlines were met (Art. 24); its text, answer, files and the texts of its history are destroyed",
     };
 
     protected override TimeSpan Interval => options.CurrentValue.DestructionInterval;
@@ -119,6 +119,8 @@ public sealed partial class AccountDestruction(
         files.AddRange(attachmentFiles);
         await attachments.ExecuteDeleteAsync(cancellationToken);
         await requests.ExecuteUpdateAsync(s => s.SetProperty(r => r.SealedText, Array.Empty<byte>()).SetProperty(r => r.SealedAnswer, (byte[]?)null), cancellationToken);
+        await db.RequestEvents.Where(e => requests.Any(r => r.Id == e.RequestId))
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.SealedText, (byte[]?)null), cancellationToken);
 
         // Every other row that is theirs.
         await db.AccountTokens.Where(t => t.AccountId == accountId).ExecuteDeleteAsync(cancellationToken);

@@ -46,6 +46,7 @@ public abstract class DerbesDb(DbContextOptions options)
     public DbSet<CalendarFact> CalendarFacts => Set<CalendarFact>();
     public DbSet<CustomerRequest> CustomerRequests => Set<CustomerRequest>();
     public DbSet<RequestAttachment> RequestAttachments => Set<RequestAttachment>();
+    public DbSet<RequestEvent> RequestEvents => Set<RequestEvent>();
     public DbSet<Api.AppToken> AppTokens => Set<Api.AppToken>();
 
     // One writer links chained records at a time in this process; a provider with several instances adds
@@ -398,7 +399,9 @@ public abstract class DerbesDb(DbContextOptions options)
             // Two members of staff changing the same request at once: the second finds it changed and fails.
             r.Property(x => x.Version).IsConcurrencyToken();
             r.HasMany(x => x.Attachments).WithOne().HasForeignKey(a => a.RequestId).OnDelete(DeleteBehavior.Cascade);
+            r.HasMany(x => x.Events).WithOne().HasForeignKey(e => e.RequestId).OnDelete(DeleteBehavior.Cascade);
         });
+        builder.Entity<RequestEvent>(e => e.HasIndex(x => new { x.RequestId, x.Id }));
         builder.Entity<RequestAttachment>(a =>
         {
             a.Property(x => x.StorageName).HasMaxLength(64);

@@ -141,6 +141,40 @@ public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResour
             request.DueOn.ToString("dd.MM.yyyy", System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    // The staff's work on a request, as the customer is told it (issue 7): a question to answer in the cabinet, a
+    // later due date with its reason, a new kind with its shorter term, and the answer itself, in full.
+    public void RequestQuestion(Account account, Profile profile, Requests.CustomerRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Email(account, profile, "request-question", "Email.RequestQuestion.Subject", "Email.RequestQuestion.Body",
+            site.CurrentValue.Link("/cabinet/requests/" + request.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), "Email.RequestQuestion.Button",
+            request.Number, new LocalizedArgument("RequestKind." + request.Kind));
+    }
+
+    public void RequestExtended(Account account, Profile profile, Requests.CustomerRequest request, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Email(account, profile, "request-extended", "Email.RequestExtended.Subject", "Email.RequestExtended.Body",
+            site.CurrentValue.Link("/cabinet/requests/" + request.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), "Email.RequestReceived.Button",
+            request.Number, request.DueOn.ToString("dd.MM.yyyy", System.Globalization.CultureInfo.InvariantCulture), reason);
+    }
+
+    public void RequestReclassified(Account account, Profile profile, Requests.CustomerRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Email(account, profile, "request-reclassified", "Email.RequestReclassified.Subject", "Email.RequestReclassified.Body",
+            site.CurrentValue.Link("/cabinet/requests/" + request.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), "Email.RequestReceived.Button",
+            request.Number, new LocalizedArgument("RequestKind." + request.Kind), request.DueOn.ToString("dd.MM.yyyy", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    public void RequestAnswered(Account account, Profile profile, Requests.CustomerRequest request, string answer)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Email(account, profile, "request-answered", "Email.RequestAnswered.Subject", "Email.RequestAnswered.Body",
+            site.CurrentValue.Link("/cabinet/requests/" + request.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), "Email.RequestReceived.Button",
+            request.Number, new LocalizedArgument("RequestKind." + request.Kind), answer);
+    }
+
     // The cabinet's security page: each change to how the customer signs in is told to them, so a change they
     // did not make (a stolen session, a lost phone) does not go unnoticed. The button opens that page.
 
@@ -233,7 +267,7 @@ public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResour
                 <tr><td style="background:#0a7d3b;color:#ffffff;padding:16px 24px;font-size:22px;font-weight:bold;border-radius:8px 8px 0 0">{e.Encode(s.Name)}</td></tr>
                 <tr><td style="padding:24px;font-size:16px;line-height:1.5">
                 <p>{e.Encode(greeting)}</p>
-                <p>{e.Encode(body)}</p>
+                <p style="white-space:pre-line">{e.Encode(body)}</p>
                 <p style="margin:24px 0"><a href="{e.Encode(link)}" style="background:#0a7d3b;color:#ffffff;padding:12px 20px;border-radius:6px;text-decoration:none;display:inline-block">{e.Encode(button)}</a></p>
                 <p style="font-size:13px;color:#4a5a4c;word-break:break-all">{e.Encode(link)}</p>
                 <p style="font-size:13px;color:#4a5a4c">{e.Encode(ignore)}</p>

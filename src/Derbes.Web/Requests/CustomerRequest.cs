@@ -28,6 +28,12 @@ public enum RequestKind
 
     /// <summary>A written pre-trial complaint (policy 5.2).</summary>
     Complaint = 6,
+
+    /// <summary>Unblock data blocked on a report that was not confirmed (entered by staff: a blocked customer cannot sign in).</summary>
+    Unblocking = 7,
+
+    /// <summary>The customer reports a breach of their data: handled as a complaint and linked to the breach register.</summary>
+    BreachReport = 8,
 }
 
 /// <summary>Where a request stands, as the customer sees it.</summary>
@@ -37,6 +43,25 @@ public enum RequestStatus
     InProgress = 1,
     Answered = 2,
     Closed = 3,
+
+    /// <summary>Staff asked the customer for more; the clock runs on unless <see cref="RequestOptions.PauseWhileAwaitingCustomer"/>.</summary>
+    AwaitingCustomer = 4,
+}
+
+/// <summary>How staff established who sent a letter or an email that they enter as a request.</summary>
+public enum SenderIdentification
+{
+    /// <summary>An email from the address registered on the account.</summary>
+    RegisteredEmail = 0,
+
+    /// <summary>A signed letter with a copy of an identity document.</summary>
+    SignedLetterWithId = 1,
+
+    /// <summary>Handed over in person, the identity document seen.</summary>
+    InPerson = 2,
+
+    /// <summary>A letter through a representative, with a power of attorney.</summary>
+    PowerOfAttorney = 3,
 }
 
 /// <summary>How the request reached the operator (staff enter letters and emails; issue 7).</summary>
@@ -89,9 +114,23 @@ public sealed class CustomerRequest
 
     public int Version { get; set; }
 
+    /// <summary>The member of staff who entered a letter or an email; null when the customer filed it in the cabinet or the app.</summary>
+    public Guid? EnteredBy { get; set; }
+
+    /// <summary>How the sender of a letter or an email was identified; null for the cabinet (signed in).</summary>
+    public SenderIdentification? Identification { get; set; }
+
+    /// <summary>The day the clock stopped while awaiting the customer (only when configured so); null while it runs.</summary>
+    public DateOnly? PausedOn { get; set; }
+
     public List<RequestAttachment> Attachments { get; set; } = [];
 
-    public bool IsOpen => Status is RequestStatus.Received or RequestStatus.InProgress;
+    public List<RequestEvent> Events { get; set; } = [];
+
+    public bool IsOpen => Status is RequestStatus.Received or RequestStatus.InProgress or RequestStatus.AwaitingCustomer;
+
+    /// <summary>The statuses of <see cref="IsOpen"/>, for queries.</summary>
+    public static readonly RequestStatus[] OpenStatuses = [RequestStatus.Received, RequestStatus.InProgress, RequestStatus.AwaitingCustomer];
 
     /// <summary>Open past its due date (the due date itself is still in time).</summary>
     public bool IsOverdue(DateOnly today) => IsOpen && today > DueOn;
@@ -126,4 +165,52 @@ public sealed class RequestAttachment
     public static string BytesField(string storageName) => "request-file:" + storageName;
 
     public static string NameField(string storageName) => "request-file:" + storageName + ":name";
+}
+
+/// <summary>What happened to a request after it was filed.</summary>
+public enum RequestEventType
+{
+    Assigned = 0,
+    /// <summary>An internal note: staff only.</summary>
+    Note = 1,
+    /// <summary>Staff asked the customer for more; the question is shown to the customer.</summary>
+    AskedCustomer = 2,
+    /// <summary>The customer answered a question in the cabinet.</summary>
+    CustomerReplied = 3,
+    /// <summary>The due date moved later, with the reason the customer is told.</summary>
+    Extended = 4,
+    /// <summary>The kind changed (a complaint that is in substance a statutory request); the term counts from receipt.</summary>
+    Reclassified = 5,
+    Answered = 6,
+    Closed = 7,
+}
+
+/// <summary>
+/// One step in a request's history: who (staff id, or null for the customer), when, and what; a text (a note, a
+/// question, a reply, a reason) is sealed with the customer's key under <see cref="TextField"/>, so destroying the
+/// customer's key destroys it with the rest. Due dates and kinds before and after are kept in the clear: they are
+/// the proof that the deadlines were kept.
+/// </summary>
+public sealed class RequestEvent
+{
+    public long Id { get; set; }
+    public long RequestId { get; set; }
+    public DateTimeOffset At { get; set; }
+    public RequestEventType Type { get; set; }
+    public Guid? ActorId { get; set; }
+
+    /// <summary>Shown to the customer in the cabinet (questions, replies, extensions, reclassifications, the answer).</summary>
+    public bool Visible { get; set; }
+
+    /// <summary>The random key the sealed text is bound to.</summary>
+    public Guid TextKey { get; set; }
+    public byte[]? SealedText { get; set; }
+
+    public Guid? AssigneeId { get; set; }
+    public RequestKind? FromKind { get; set; }
+    public RequestKind? ToKind { get; set; }
+    public DateOnly? DueBefore { get; set; }
+    public DateOnly? DueAfter { get; set; }
+
+    public static string TextField(string number, Guid key) => "request:" + number + ":event:" + key.ToString("N");
 }

@@ -24,6 +24,21 @@ public enum FilingRefusal
     DocumentNotForThisKind,
     /// <summary>The file was refused by the document inspector (see <see cref="FilingResult.Document"/>).</summary>
     DocumentRejected,
+    /// <summary>A paper letter entered by staff comes with its scan.</summary>
+    LetterScanMissing,
+    /// <summary>The day of receipt given by staff is in the future, or more than a year ago.</summary>
+    ReceivedOnInvalid,
+    /// <summary>A letter or an email entered by staff says how its sender was identified.</summary>
+    IdentificationMissing,
+}
+
+/// <summary>
+/// How a request came in: the customer in the cabinet or the app (nothing else set), or a member of staff entering a
+/// paper letter or an email (<see cref="EnteredBy"/>), with the day it was received and how its sender was identified.
+/// </summary>
+public sealed record RequestIntake(RequestChannel Channel, DateOnly? ReceivedOn = null, Guid? EnteredBy = null, SenderIdentification? Identification = null)
+{
+    public bool ByStaff => EnteredBy is not null;
 }
 
 /// <summary>A file the customer sends with a request, as uploaded.</summary>
@@ -38,8 +53,23 @@ public sealed record RequestSummary(long Id, string Number, RequestKind Kind, Da
 
 public sealed record RequestFile(long Id, string Name, string ContentType, long Size);
 
+/// <summary>A step of the request's history that its customer sees: a question, their reply, a new due date or kind, the answer, the closing.</summary>
+public sealed record RequestStep(DateTimeOffset At, RequestEventType Type, string? Text, RequestKind? FromKind, RequestKind? ToKind, DateOnly? DueBefore, DateOnly? DueAfter);
+
 /// <summary>One request opened for its owner: the texts unsealed.</summary>
-public sealed record RequestView(RequestSummary Summary, RequestChannel Channel, string Text, string? Answer, DateTimeOffset? AnsweredAt, IReadOnlyList<RequestFile> Files);
+public sealed record RequestView(RequestSummary Summary, RequestChannel Channel, string Text, string? Answer, DateTimeOffset? AnsweredAt, IReadOnlyList<RequestFile> Files, IReadOnlyList<RequestStep> History);
+
+/// <summary>What became of the customer's reply to a question.</summary>
+public enum ReplyResult
+{
+    Done,
+    NotFound,
+    /// <summary>No question awaits a reply (answered meanwhile, or never asked).</summary>
+    NotAwaiting,
+    TextMissing,
+    TextTooLong,
+    TextNotAllowed,
+}
 
 /// <summary>What the cabinet's overview says about requests: how many are open, and the nearest due date among them.</summary>
 public sealed record OpenRequests(int Count, DateOnly? NextDue);
@@ -72,7 +102,11 @@ public sealed class CustomerRequests(
         RequestKind.AutomatedDecisionObjection,
         RequestKind.Information,
         RequestKind.Complaint,
+        RequestKind.BreachReport,
     ];
+
+    /// <summary>The kinds staff enter from letters and emails: the customer's, and unblocking (a blocked customer cannot sign in).</summary>
+    public static readonly RequestKind[] StaffKinds = [.. CustomerKinds, RequestKind.Unblocking];
 
     public int MaxTextLength => options.CurrentValue.MaxTextLength;
 
@@ -83,9 +117,18 @@ public sealed class CustomerRequests(
     /// no control characters), a file is accepted only with a rectification and only as the document inspector
     /// accepts it (PDF, JPEG, PNG), and nothing is stored when anything is refused.
     /// </summary>
-    public async Task<FilingResult> FileAsync(Guid accountId, RequestKind kind, string? text, RequestUpload? upload, RequestChannel channel, CancellationToken cancellationToken)
+    public Task<FilingResult> FileAsync(Guid accountId, RequestKind kind, string? text, RequestUpload? upload, RequestChannel channel, CancellationToken cancellationToken) =>
+        FileAsync(accountId, kind, text, upload, new RequestIntake(channel), cancellationToken);
+
+    /// <summary>
+    /// Files a request as it came in. Entered by staff, any of <see cref="StaffKinds"/> may carry the scanned letter
+    /// (a paper letter must), the day of receipt is the one given (the term counts from it), and the sender's
+    /// identification is recorded; the entry is audited with the member of staff.
+    /// </summary>
+    public async Task<FilingResult> FileAsync(Guid accountId, RequestKind kind, string? text, RequestUpload? upload, RequestIntake intake, CancellationToken cancellationToken)
     {
-        if (!Enum.IsDefined(kind))
+        ArgumentNullException.ThrowIfNull(intake);
+        if (!Enum.IsDefined(kind) || !(intake.ByStaff ? StaffKinds : CustomerKinds).Contains(kind))
         {
             throw new ArgumentOutOfRangeException(nameof(kind));
         }
@@ -94,10 +137,26 @@ public sealed class CustomerRequests(
         {
             return new FilingResult(null, refusal);
         }
+        var today = WorkingCalendar.AlmatyDate(clock.GetUtcNow());
+        if (intake.ByStaff)
+        {
+            if (intake.ReceivedOn is not { } given || given > today || given < today.AddYears(-1))
+            {
+                return new FilingResult(null, FilingRefusal.ReceivedOnInvalid);
+            }
+            if (intake.Identification is not { } how || !Enum.IsDefined(how))
+            {
+                return new FilingResult(null, FilingRefusal.IdentificationMissing);
+            }
+            if (intake.Channel == RequestChannel.Paper && upload is null)
+            {
+                return new FilingResult(null, FilingRefusal.LetterScanMissing);
+            }
+        }
         InspectedDocument? document = null;
         if (upload is not null)
         {
-            if (kind != RequestKind.Rectification)
+            if (kind != RequestKind.Rectification && !intake.ByStaff)
             {
                 return new FilingResult(null, FilingRefusal.DocumentNotForThisKind);
             }
@@ -108,7 +167,7 @@ public sealed class CustomerRequests(
             }
             document = inspection.Document;
         }
-        var account = await db.Users.AsNoTracking().SingleOrDefaultAsync(a => a.Id == accountId && a.Kind == AccountKind.Customer, cancellationToken);
+        var account = await db.Users.AsNoTracking().SingleOrDefaultAsync(a => a.Id == accountId && a.Kind == AccountKind.Customer && a.Status != AccountStatus.Destroyed, cancellationToken);
         if (account is null)
         {
             return new FilingResult(null, FilingRefusal.NotACustomer);
@@ -116,9 +175,15 @@ public sealed class CustomerRequests(
 
         var now = clock.GetUtcNow();
         var attachment = document is null ? null : await StoreAsync(accountId, document, upload!.FileName, now, cancellationToken);
+        if (attachment is not null)
+        {
+            attachment.AddedBy = intake.EnteredBy;
+        }
         var settings = options.CurrentValue;
         var calendar = await calendars.CurrentAsync(cancellationToken);
-        var receivedOn = WorkingCalendar.AlmatyDate(now);
+        var receivedOn = intake.ReceivedOn ?? today;
+        // A letter received on an earlier day counts from that day; its moment is the start of it in Asia/Almaty.
+        var receivedAt = receivedOn == today ? now : new DateTimeOffset(receivedOn.ToDateTime(TimeOnly.MinValue), WorkingCalendar.AlmatyOffset).ToUniversalTime();
         // Numbers follow each other within a year. Every filing writes an audit entry, so it runs under the lock
         // that serialises the audit chain's writers (in this process, and across instances on PostgreSQL): the
         // largest number read here is still the largest when this one is saved. The unique index is the backstop.
@@ -133,9 +198,11 @@ public sealed class CustomerRequests(
                 Sequence = last + 1,
                 AccountId = accountId,
                 Kind = kind,
-                Channel = channel,
+                Channel = intake.Channel,
+                EnteredBy = intake.EnteredBy,
+                Identification = intake.ByStaff ? intake.Identification : null,
                 SealedText = vault.Seal(accountId, CustomerRequest.TextField(number), clean),
-                ReceivedAt = now,
+                ReceivedAt = receivedAt,
                 ReceivedOn = receivedOn,
                 DueOn = calendar.AddWorkingDays(receivedOn, settings.DaysFor(kind)),
                 Status = RequestStatus.Received,
@@ -145,7 +212,10 @@ public sealed class CustomerRequests(
                 request.Attachments.Add(attachment);
             }
             db.CustomerRequests.Add(request);
-            audit.Record("request.filed", accountId, outcome: $"{number}:{kind}" + (attachment is null ? "" : ":file"));
+            // The trail keeps 64 characters: a letter's channel and day of receipt, the rest is on the request.
+            audit.Record(intake.ByStaff ? "request.entered" : "request.filed", accountId, outcome: intake.ByStaff
+                ? string.Create(CultureInfo.InvariantCulture, $"{number}:{kind}:{intake.Channel}:{receivedOn:yyyyMMdd}")
+                : $"{number}:{kind}" + (attachment is null ? "" : ":file"));
             messages.RequestReceived(account, directory.Open(account), request);
             await db.SaveChangesAsync(ct);
             return new FilingResult(request, FilingRefusal.None);
@@ -163,7 +233,7 @@ public sealed class CustomerRequests(
     /// <summary>One of the account's requests with its texts opened, or null when the account has none with that id. The look is audited.</summary>
     public async Task<RequestView?> FindOwnAsync(Guid accountId, long id, CancellationToken cancellationToken)
     {
-        var request = await db.CustomerRequests.AsNoTracking().Include(r => r.Attachments)
+        var request = await db.CustomerRequests.AsNoTracking().Include(r => r.Attachments).Include(r => r.Events)
             .SingleOrDefaultAsync(r => r.Id == id && r.AccountId == accountId, cancellationToken);
         if (request is null)
         {
@@ -178,10 +248,81 @@ public sealed class CustomerRequests(
             vault.OpenString(accountId, CustomerRequest.TextField(request.Number), request.SealedText),
             request.SealedAnswer is null ? null : vault.OpenString(accountId, CustomerRequest.AnswerField(request.Number), request.SealedAnswer),
             request.AnsweredAt,
-            files);
+            files,
+            [.. request.Events.Where(e => e.Visible).OrderBy(e => e.Id).Select(e => new RequestStep(
+                e.At, e.Type,
+                e.SealedText is null ? null : vault.OpenString(accountId, RequestEvent.TextField(request.Number, e.TextKey), e.SealedText),
+                e.FromKind, e.ToKind, e.DueBefore, e.DueAfter))]);
         audit.Record("request.viewed", accountId, outcome: request.Number);
         await db.SaveChangesAsync(cancellationToken);
         return view;
+    }
+
+    /// <summary>
+    /// The customer's reply to staff's question: the request is back with staff. Where the clock stopped for the
+    /// question (<see cref="RequestOptions.PauseWhileAwaitingCustomer"/>), the due date moves by the working days it
+    /// waited. Audited; saved with a new version, so a step staff took meanwhile is not overwritten.
+    /// </summary>
+    public async Task<ReplyResult> ReplyAsync(Guid accountId, long id, string? text, CancellationToken cancellationToken)
+    {
+        var refusal = CheckText(text, out var clean);
+        if (refusal != FilingRefusal.None)
+        {
+            return refusal switch
+            {
+                FilingRefusal.TextMissing => ReplyResult.TextMissing,
+                FilingRefusal.TextTooLong => ReplyResult.TextTooLong,
+                _ => ReplyResult.TextNotAllowed,
+            };
+        }
+        var request = await db.CustomerRequests.SingleOrDefaultAsync(r => r.Id == id && r.AccountId == accountId, cancellationToken);
+        if (request is null)
+        {
+            return ReplyResult.NotFound;
+        }
+        if (request.Status != RequestStatus.AwaitingCustomer)
+        {
+            return ReplyResult.NotAwaiting;
+        }
+        var now = clock.GetUtcNow();
+        var before = request.DueOn;
+        if (request.PausedOn is { } paused)
+        {
+            var calendar = await calendars.CurrentAsync(cancellationToken);
+            var today = WorkingCalendar.AlmatyDate(now);
+            var waited = 0;
+            for (var day = paused.AddDays(1); day <= today; day = day.AddDays(1))
+            {
+                waited += calendar.IsWorkingDay(day) ? 1 : 0;
+            }
+            request.DueOn = waited == 0 ? before : calendar.AddWorkingDays(before, waited);
+            request.PausedOn = null;
+        }
+        request.Status = RequestStatus.InProgress;
+        request.Version++;
+        var key = Guid.NewGuid();
+        db.RequestEvents.Add(new RequestEvent
+        {
+            RequestId = request.Id,
+            At = now,
+            Type = RequestEventType.CustomerReplied,
+            Visible = true,
+            TextKey = key,
+            SealedText = vault.Seal(accountId, RequestEvent.TextField(request.Number, key), clean),
+            DueBefore = request.DueOn == before ? null : before,
+            DueAfter = request.DueOn == before ? null : request.DueOn,
+        });
+        audit.Record("request.customer-replied", accountId, outcome: request.Number);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            db.ChangeTracker.Clear();
+            return ReplyResult.NotAwaiting;
+        }
+        return ReplyResult.Done;
     }
 
     /// <summary>A file of one of the account's requests, opened for its owner (audited), or null.</summary>
@@ -206,7 +347,7 @@ public sealed class CustomerRequests(
     public async Task<OpenRequests> OpenAsync(Guid accountId, CancellationToken cancellationToken)
     {
         var due = await db.CustomerRequests.AsNoTracking()
-            .Where(r => r.AccountId == accountId && (r.Status == RequestStatus.Received || r.Status == RequestStatus.InProgress))
+            .Where(r => r.AccountId == accountId && r.Status != RequestStatus.Answered && r.Status != RequestStatus.Closed)
             .Select(r => r.DueOn)
             .ToListAsync(cancellationToken);
         return new OpenRequests(due.Count, due.Count == 0 ? null : due.Min());

@@ -19,7 +19,7 @@ public sealed class RequestOptions
     [Range(1, 60)]
     public int BlockingDays { get; set; } = 1;
 
-    /// <summary>Unblock when the breach is not confirmed (the staff side, issue 7).</summary>
+    /// <summary>Unblock when the breach is not confirmed.</summary>
     [Range(1, 60)]
     public int UnblockingDays { get; set; } = 1;
 
@@ -43,6 +43,20 @@ public sealed class RequestOptions
     [Range(1, 60)]
     public int ComplaintDays { get; set; } = 30;
 
+    /// <summary>A breach of one's data reported by the customer: handled as a complaint, so the complaint's term by default.</summary>
+    [Range(1, 60)]
+    public int BreachReportDays { get; set; } = 30;
+
+    /// <summary>
+    /// Whether the clock stops while staff await the customer's reply to a question. Off by default: the law's terms
+    /// do not stop for questions, so a request must be answerable on what the customer sent.
+    /// </summary>
+    public bool PauseWhileAwaitingCustomer { get; set; }
+
+    /// <summary>The most working days one extension may add; every extension carries a reason the customer is told.</summary>
+    [Range(1, 60)]
+    public int MaxExtensionDays { get; set; } = 30;
+
     /// <summary>
     /// The longest text a request may carry, in characters: a page of writing is about 3,000. Longer is refused
     /// with a message, never cut (a customer's words are not shortened silently).
@@ -64,6 +78,8 @@ public sealed class RequestOptions
         RequestKind.AutomatedDecisionObjection => AutomatedDecisionObjectionDays,
         RequestKind.Information => InformationDays,
         RequestKind.Complaint => ComplaintDays,
+        RequestKind.Unblocking => UnblockingDays,
+        RequestKind.BreachReport => BreachReportDays,
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 }

@@ -249,6 +249,7 @@ public static class DerbesServices
         services.AddHostedService(sp => sp.GetRequiredService<DocumentRetention>());
         services.AddSingleton<Calendar.WorkingCalendarProvider>();
         services.AddScoped<Requests.CustomerRequests>();
+        services.AddScoped<Requests.RequestDesk>();
 
         services.AddSingleton<OutboxSignal>();
         services.AddScoped<Outbox>();

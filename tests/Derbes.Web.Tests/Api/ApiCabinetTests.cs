@@ -204,6 +204,7 @@ public sealed class ApiCabinetTests : IClassFixture<ApiCabinetTests.App>
             ["/api/v1/me/requests"] = ["get", "post"],
             ["/api/v1/me/requests/{id}"] = ["get"],
             ["/api/v1/me/requests/{id}/files/{fileId}"] = ["get"],
+            ["/api/v1/me/requests/{id}/reply"] = ["post"],
             ["/api/v1/me/data"] = ["get"],
             ["/api/v1/me/close"] = ["post"],
         };

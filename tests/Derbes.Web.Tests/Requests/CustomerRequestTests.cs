@@ -70,6 +70,7 @@ public sealed class CustomerRequestTests : IClassFixture<CustomerRequestTests.Ap
             [RequestKind.Information] = new(2027, 1, 8),
             [RequestKind.ConsentWithdrawal] = new(2027, 1, 26),
             [RequestKind.Complaint] = new(2027, 2, 16),
+            [RequestKind.BreachReport] = new(2027, 2, 16),
         };
         foreach (var kind in CustomerRequests.CustomerKinds)
         {
@@ -99,11 +100,11 @@ public sealed class CustomerRequestTests : IClassFixture<CustomerRequestTests.Ap
         Assert.Contains(_app.Text("RequestKind.Complaint"), row.TextContent, StringComparison.Ordinal);
         Assert.Equal(Kk(new DateOnly(2027, 2, 16)), row.QuerySelector("td.due")!.TextContent.Trim());
 
-        // What the overview will show: seven open, the nearest due on 5 January.
+        // What the overview will show: eight open, the nearest due on 5 January.
         await using (var scope = _app.Services.CreateAsyncScope())
         {
             var open = await scope.ServiceProvider.GetRequiredService<CustomerRequests>().OpenAsync(id, CancellationToken.None);
-            Assert.Equal(new OpenRequests(7, new DateOnly(2027, 1, 5)), open);
+            Assert.Equal(new OpenRequests(8, new DateOnly(2027, 1, 5)), open);
         }
 
         // Received at 00:30 on 1 January in Almaty (still 31 December in UTC): a 2027 number, counted from the holiday.

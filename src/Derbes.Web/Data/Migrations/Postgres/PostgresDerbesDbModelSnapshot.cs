@@ -907,6 +907,12 @@ namespace Derbes.Web.Data.Migrations.Postgres
                     b.Property<DateOnly>("DueOn")
                         .HasColumnType("date");
 
+                    b.Property<Guid?>("EnteredBy")
+                        .HasColumnType("uuid");
+
+                    b.Property<int?>("Identification")
+                        .HasColumnType("integer");
+
                     b.Property<int>("Kind")
                         .HasColumnType("integer");
 
@@ -914,6 +920,9 @@ namespace Derbes.Web.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
+
+                    b.Property<DateOnly?>("PausedOn")
+                        .HasColumnType("date");
 
                     b.Property<DateTimeOffset>("ReceivedAt")
                         .HasColumnType("timestamp with time zone");
@@ -1000,6 +1009,57 @@ namespace Derbes.Web.Data.Migrations.Postgres
                     b.HasIndex("RequestId");
 
                     b.ToTable("RequestAttachments");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Requests.RequestEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<Guid?>("ActorId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("AssigneeId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateOnly?>("DueAfter")
+                        .HasColumnType("date");
+
+                    b.Property<DateOnly?>("DueBefore")
+                        .HasColumnType("date");
+
+                    b.Property<int?>("FromKind")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("RequestId")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("SealedText")
+                        .HasColumnType("bytea");
+
+                    b.Property<Guid>("TextKey")
+                        .HasColumnType("uuid");
+
+                    b.Property<int?>("ToKind")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Type")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("Visible")
+                        .HasColumnType("boolean");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RequestId", "Id");
+
+                    b.ToTable("RequestEvents");
                 });
 
             modelBuilder.Entity("Derbes.Web.Security.DataKey", b =>
@@ -1266,6 +1326,15 @@ namespace Derbes.Web.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Derbes.Web.Requests.RequestEvent", b =>
+                {
+                    b.HasOne("Derbes.Web.Requests.CustomerRequest", null)
+                        .WithMany("Events")
+                        .HasForeignKey("RequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<System.Guid>", b =>
                 {
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityRole<System.Guid>", null)
@@ -1330,6 +1399,8 @@ namespace Derbes.Web.Data.Migrations.Postgres
             modelBuilder.Entity("Derbes.Web.Requests.CustomerRequest", b =>
                 {
                     b.Navigation("Attachments");
+
+                    b.Navigation("Events");
                 });
 #pragma warning restore 612, 618
         }

@@ -884,12 +884,21 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                     b.Property<DateOnly>("DueOn")
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("EnteredBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("Identification")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Kind")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Number")
                         .IsRequired()
                         .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly?>("PausedOn")
                         .HasColumnType("TEXT");
 
                     b.Property<long>("ReceivedAt")
@@ -975,6 +984,55 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                     b.HasIndex("RequestId");
 
                     b.ToTable("RequestAttachments");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Requests.RequestEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("ActorId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("AssigneeId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateOnly?>("DueAfter")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly?>("DueBefore")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("FromKind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("RequestId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("SealedText")
+                        .HasColumnType("BLOB");
+
+                    b.Property<Guid>("TextKey")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("ToKind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Type")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Visible")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RequestId", "Id");
+
+                    b.ToTable("RequestEvents");
                 });
 
             modelBuilder.Entity("Derbes.Web.Security.DataKey", b =>
@@ -1235,6 +1293,15 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Derbes.Web.Requests.RequestEvent", b =>
+                {
+                    b.HasOne("Derbes.Web.Requests.CustomerRequest", null)
+                        .WithMany("Events")
+                        .HasForeignKey("RequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<System.Guid>", b =>
                 {
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityRole<System.Guid>", null)
@@ -1299,6 +1366,8 @@ namespace Derbes.Web.Data.Migrations.Sqlite
             modelBuilder.Entity("Derbes.Web.Requests.CustomerRequest", b =>
                 {
                     b.Navigation("Attachments");
+
+                    b.Navigation("Events");
                 });
 #pragma warning restore 612, 618
         }
