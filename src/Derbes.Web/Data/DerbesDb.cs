@@ -47,6 +47,7 @@ public abstract class DerbesDb(DbContextOptions options)
     public DbSet<CustomerRequest> CustomerRequests => Set<CustomerRequest>();
     public DbSet<RequestAttachment> RequestAttachments => Set<RequestAttachment>();
     public DbSet<RequestEvent> RequestEvents => Set<RequestEvent>();
+    public DbSet<DigestRun> DigestRuns => Set<DigestRun>();
     public DbSet<Api.AppToken> AppTokens => Set<Api.AppToken>();
 
     // One writer links chained records at a time in this process; a provider with several instances adds
@@ -408,6 +409,8 @@ public abstract class DerbesDb(DbContextOptions options)
             a.Property(x => x.ContentType).HasMaxLength(32);
             a.Property(x => x.Sha256).HasMaxLength(64);
         });
+        // One run of each kind a day, whichever instance comes first (RequestDigest).
+        builder.Entity<DigestRun>(r => r.HasKey(x => new { x.Day, x.Kind }));
 
         builder.Entity<OutboxMessage>(m =>
         {

@@ -248,6 +248,11 @@ public static class DerbesServices
         services.AddSingleton<DocumentRetention>();
         services.AddHostedService(sp => sp.GetRequiredService<DocumentRetention>());
         services.AddSingleton<Calendar.WorkingCalendarProvider>();
+        // The daily digest of open requests to the Privacy Officers and the escalation of overdue ones to the Administrators.
+        services.AddOptions<Requests.RequestDigestOptions>().BindConfiguration(Requests.RequestDigestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddScoped<StaffMessages>();
+        services.AddSingleton<Requests.RequestDigest>();
+        services.AddHostedService(sp => sp.GetRequiredService<Requests.RequestDigest>());
         services.AddScoped<Requests.CustomerRequests>();
         services.AddScoped<Requests.RequestDesk>();
 
