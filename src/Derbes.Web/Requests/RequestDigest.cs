@@ -113,7 +113,7 @@ public sealed partial class RequestDigest(
         var horizon = calendar.AddWorkingDays(today, RequestUrgencies.SoonWorkingDays);
         // Open as CustomerRequest.IsOpen says (written out: the property is not translated to SQL).
         var open = await db.CustomerRequests.AsNoTracking()
-            .Where(r => (r.Status == RequestStatus.Received || r.Status == RequestStatus.InProgress) && r.DueOn <= horizon)
+            .Where(r => r.Status != RequestStatus.Answered && r.Status != RequestStatus.Closed && r.DueOn <= horizon)
             .OrderBy(r => r.DueOn).ThenBy(r => r.Id)
             .Select(r => new { r.Id, r.Number, r.Kind, r.DueOn, Assigned = r.AssigneeId != null })
             .ToListAsync(cancellationToken);

@@ -965,6 +965,34 @@ namespace Derbes.Web.Data.Migrations.Postgres
                     b.ToTable("CustomerRequests");
                 });
 
+            modelBuilder.Entity("Derbes.Web.Requests.DigestRun", b =>
+                {
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("DueSoon")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("DueToday")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Overdue")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("RanAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Recipients")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Day", "Kind");
+
+                    b.ToTable("DigestRuns");
+                });
+
             modelBuilder.Entity("Derbes.Web.Requests.RequestAttachment", b =>
                 {
                     b.Property<long>("Id")

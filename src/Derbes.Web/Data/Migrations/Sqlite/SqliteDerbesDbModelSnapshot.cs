@@ -942,6 +942,34 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                     b.ToTable("CustomerRequests");
                 });
 
+            modelBuilder.Entity("Derbes.Web.Requests.DigestRun", b =>
+                {
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("DueSoon")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("DueToday")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Overdue")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("RanAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Recipients")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Day", "Kind");
+
+                    b.ToTable("DigestRuns");
+                });
+
             modelBuilder.Entity("Derbes.Web.Requests.RequestAttachment", b =>
                 {
                     b.Property<long>("Id")
