@@ -169,7 +169,7 @@ public sealed class DisclosureRegister(
         {
             return new(DisclosureRefusal.NotAnOfficer, null, []);
         }
-        var (accounts, unknown) = await ResolveAsync(draft.Customers, cancellationToken);
+        var (accounts, unknown) = await CustomerList.ResolveAsync(db, index, draft.Customers, cancellationToken);
         if (unknown.Count > 0)
         {
             return await RefuseAsync(DisclosureRefusal.UnknownCustomers, unknown, draft, cancellationToken);
@@ -335,75 +335,6 @@ public sealed class DisclosureRegister(
             csv.AppendJoin(',', [found.Disclosure.Number, c.Number, c.NotifiedAt?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? ""]).Append("\r\n");
         }
         return Csv.Bytes(csv);
-    }
-
-    /// <summary>
-    /// Finds each listed customer: a ten-digit number is a customer number (they start with 1 or 2; a phone's
-    /// national number starts with 7), an address with @ is an email, anything else must be a Kazakhstan mobile
-    /// number. Returns the accounts (each once) and the lines that name no customer.
-    /// </summary>
-    private async Task<(List<Account> Accounts, List<string> Unknown)> ResolveAsync(IReadOnlyList<ListedCustomer> listed, CancellationToken cancellationToken)
-    {
-        var byNumber = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        var byEmail = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        var byPhone = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        var unknown = new List<string>();
-        foreach (var line in listed)
-        {
-            var text = line.Identifier;
-            if (text.Length == 10 && text.All(char.IsAsciiDigit) && text[0] != '7')
-            {
-                Add(byNumber, text, line.Line);
-            }
-            else if (text.Contains('@', StringComparison.Ordinal))
-            {
-                Add(byEmail, index.Email(text), line.Line);
-            }
-            else if (KazakhPhone.TryNormalise(text, out var e164))
-            {
-                Add(byPhone, index.Phone(e164), line.Line);
-            }
-            else
-            {
-                unknown.Add(Line(line.Line));
-            }
-        }
-        var numbers = byNumber.Keys.ToList();
-        var emails = byEmail.Keys.ToList();
-        var phones = byPhone.Keys.ToList();
-        var found = new List<Account>();
-        foreach (var chunk in numbers.Chunk(1000))
-        {
-            found.AddRange(await db.Users.AsNoTracking().Where(a => a.Kind == AccountKind.Customer && chunk.Contains(a.NormalizedUserName!)).ToListAsync(cancellationToken));
-        }
-        foreach (var chunk in emails.Chunk(1000))
-        {
-            found.AddRange(await db.Users.AsNoTracking().Where(a => a.Kind == AccountKind.Customer && chunk.Contains(a.EmailIndex)).ToListAsync(cancellationToken));
-        }
-        foreach (var chunk in phones.Chunk(1000))
-        {
-            found.AddRange(await db.Users.AsNoTracking().Where(a => a.Kind == AccountKind.Customer && chunk.Contains(a.PhoneIndex!)).ToListAsync(cancellationToken));
-        }
-        var numbersFound = found.Select(a => a.NormalizedUserName ?? "").ToHashSet(StringComparer.Ordinal);
-        var emailsFound = found.Select(a => a.EmailIndex).ToHashSet(StringComparer.Ordinal);
-        var phonesFound = found.Where(a => a.PhoneIndex is not null).Select(a => a.PhoneIndex!).ToHashSet(StringComparer.Ordinal);
-        unknown.AddRange(byNumber.Where(p => !numbersFound.Contains(p.Key)).SelectMany(p => p.Value).Select(Line));
-        unknown.AddRange(byEmail.Where(p => !emailsFound.Contains(p.Key)).SelectMany(p => p.Value).Select(Line));
-        unknown.AddRange(byPhone.Where(p => !phonesFound.Contains(p.Key)).SelectMany(p => p.Value).Select(Line));
-        unknown.Sort(StringComparer.Ordinal);
-        return ([.. found.DistinctBy(a => a.Id)], unknown);
-
-        static void Add(Dictionary<string, List<int>> map, string key, int line)
-        {
-            if (!map.TryGetValue(key, out var lines))
-            {
-                map[key] = lines = [];
-            }
-            lines.Add(line);
-        }
-
-        // The line's number, not its text: an email or phone from the list stays out of messages and logs.
-        static string Line(int line) => line.ToString("D5", CultureInfo.InvariantCulture);
     }
 
     private async Task<DisclosureResult> RefuseAsync(DisclosureRefusal refusal, List<string> names, DisclosureDraft draft, CancellationToken cancellationToken)
