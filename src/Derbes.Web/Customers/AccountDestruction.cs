@@ -131,6 +131,8 @@ public sealed partial class AccountDestruction(
         await db.UserLogins.Where(t => t.UserId == accountId).ExecuteDeleteAsync(cancellationToken);
         await db.UserClaims.Where(t => t.UserId == accountId).ExecuteDeleteAsync(cancellationToken);
         await db.UserRoles.Where(t => t.UserId == accountId).ExecuteDeleteAsync(cancellationToken);
+        // The breach register keeps its incidents and how many each reached (Breach.AffectedCount); the link to them goes.
+        await db.BreachCustomers.Where(c => c.AccountId == accountId).ExecuteDeleteAsync(cancellationToken);
 
         // The key: whatever was sealed with it, here or in any copy, can no longer be opened.
         await db.DataKeys.Where(k => k.AccountId == accountId)

@@ -1,4 +1,5 @@
 using Derbes.Web.Audit;
+using Derbes.Web.Breaches;
 using Derbes.Web.Calendar;
 using Derbes.Web.Consents;
 using Derbes.Web.Customers;
@@ -49,6 +50,10 @@ public abstract class DerbesDb(DbContextOptions options)
     public DbSet<RequestEvent> RequestEvents => Set<RequestEvent>();
     public DbSet<DigestRun> DigestRuns => Set<DigestRun>();
     public DbSet<Api.AppToken> AppTokens => Set<Api.AppToken>();
+    public DbSet<Breach> Breaches => Set<Breach>();
+    public DbSet<BreachCustomer> BreachCustomers => Set<BreachCustomer>();
+    public DbSet<BreachRequest> BreachRequests => Set<BreachRequest>();
+    public DbSet<BreachNoticeText> BreachNoticeTexts => Set<BreachNoticeText>();
 
     // One writer links chained records at a time in this process; a provider with several instances adds
     // its own cross-process lock in LockChainsAsync.
@@ -429,6 +434,42 @@ public abstract class DerbesDb(DbContextOptions options)
             t.Property(x => x.TokenHash).HasMaxLength(64);
             t.Property(x => x.SecurityStamp).HasMaxLength(64);
             t.HasOne<UserSession>().WithMany().HasForeignKey(x => x.SessionId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        // The breach register: incidents, the customers each reached (link rows only), the requests linked to it,
+        // and what the customers are told per language.
+        builder.Entity<Breach>(b =>
+        {
+            b.Ignore(x => x.DetectedOn);
+            b.Property(x => x.Number).HasMaxLength(Breach.MaxNumber);
+            b.HasIndex(x => x.Number).IsUnique();
+            b.HasIndex(x => new { x.Year, x.Sequence }).IsUnique();
+            b.Property(x => x.Description).HasMaxLength(Breach.MaxText);
+            b.Property(x => x.Measures).HasMaxLength(Breach.MaxText);
+            b.Property(x => x.NotificationChannel).HasMaxLength(Breach.MaxChannel);
+            b.Property(x => x.NotificationReference).HasMaxLength(Breach.MaxReference);
+            b.Property(x => x.Version).IsConcurrencyToken();
+            b.HasMany(x => x.Texts).WithOne().HasForeignKey(t => t.BreachId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<BreachCustomer>(c =>
+        {
+            c.HasKey(x => new { x.BreachId, x.AccountId });
+            c.HasIndex(x => x.AccountId);
+            c.HasOne<Breach>().WithMany().HasForeignKey(x => x.BreachId);
+        });
+        builder.Entity<BreachRequest>(l =>
+        {
+            l.HasKey(x => new { x.BreachId, x.RequestId });
+            l.HasIndex(x => x.RequestId);
+            l.HasOne<Breach>().WithMany().HasForeignKey(x => x.BreachId);
+            l.HasOne<CustomerRequest>().WithMany().HasForeignKey(x => x.RequestId);
+        });
+        builder.Entity<BreachNoticeText>(t =>
+        {
+            t.HasKey(x => new { x.BreachId, x.Language });
+            t.Property(x => x.Language).HasMaxLength(2);
+            t.Property(x => x.WhatHappened).HasMaxLength(Breach.MaxCustomerText);
+            t.Property(x => x.WhatWasDone).HasMaxLength(Breach.MaxCustomerText);
         });
     }
 }

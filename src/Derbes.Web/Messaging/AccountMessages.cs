@@ -206,6 +206,16 @@ public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResour
             site.CurrentValue.Link("/cabinet/consents"), "Email.ConsentChanged.Button",
             new LocalizedArgument("ConsentPurpose." + purpose), new LocalizedArgument(agrees ? "MyConsents.Agree" : "MyConsents.DoNotAgree"));
 
+    /// <summary>
+    /// Tells an affected customer of a personal-data security incident (Art. 22, 25), in their language: what
+    /// happened and what was done (the officer's words for customers), which kinds of their data it reached, and
+    /// whom to ask; the button opens a new request, where a complaint about it can be filed.
+    /// </summary>
+    public void BreachNotice(Account account, Profile profile, string number, DateOnly detectedOn, string whatHappened, string whatWasDone, IReadOnlyList<string> categoryKeys) =>
+        outbox.Email(account.Id, "breach-notice", ComposeWith(account, profile, "Email.BreachNotice.Subject", "Email.BreachNotice.Body",
+            site.CurrentValue.Link("/cabinet/requests/new?kind=Complaint"), "Email.BreachNotice.Button", "Email.BreachNotice.Closing",
+            [number, detectedOn.ToString("dd.MM.yyyy", System.Globalization.CultureInfo.InvariantCulture), whatHappened, new LocalizedList(categoryKeys), whatWasDone]));
+
     public void PhoneCode(Account account, string phone, string code, string kind) =>
         outbox.Sms(account.Id, kind, phone, Languages.In(account.PreferredLanguage, () => l["Sms.Code", site.CurrentValue.Name, code].Value));
 

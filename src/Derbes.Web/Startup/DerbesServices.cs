@@ -255,6 +255,8 @@ public static class DerbesServices
         services.AddHostedService(sp => sp.GetRequiredService<Requests.RequestDigest>());
         services.AddScoped<Requests.CustomerRequests>();
         services.AddScoped<Requests.RequestDesk>();
+        // The breach register (Art. 22, 25): incidents, the notice to the authorized body, the customers told.
+        services.AddScoped<Breaches.BreachRegister>();
 
         services.AddSingleton<OutboxSignal>();
         services.AddScoped<Outbox>();

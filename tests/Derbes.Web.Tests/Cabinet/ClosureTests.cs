@@ -339,6 +339,7 @@ public sealed class ClosureTests
         (typeof(Microsoft.AspNetCore.Identity.IdentityUserLogin<Guid>), id => db.UserLogins.CountAsync(t => t.UserId == id)),
         (typeof(Microsoft.AspNetCore.Identity.IdentityUserClaim<Guid>), id => db.UserClaims.CountAsync(t => t.UserId == id)),
         (typeof(Microsoft.AspNetCore.Identity.IdentityUserRole<Guid>), id => db.UserRoles.CountAsync(t => t.UserId == id)),
+        (typeof(Derbes.Web.Breaches.BreachCustomer), id => db.BreachCustomers.CountAsync(c => c.AccountId == id)),
     ];
 
     private static async Task AssertNothingOfTheirsRemainsAsync(DerbesApp app, Guid id)
