@@ -181,6 +181,148 @@ namespace Derbes.Web.Data.Migrations.Postgres
                     b.ToTable("AuditEntries");
                 });
 
+            modelBuilder.Entity("Derbes.Web.Breaches.Breach", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("AffectedCount")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Categories")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<DateTimeOffset>("DetectedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Measures")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<DateTimeOffset?>("MeasuresChangedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("MeasuresChangedBy")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("NotificationChannel")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid?>("NotificationRecordedBy")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("NotificationReference")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTimeOffset?>("NotifiedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Number")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset>("RecordedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("RecordedBy")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Year")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Number")
+                        .IsUnique();
+
+                    b.HasIndex("Year", "Sequence")
+                        .IsUnique();
+
+                    b.ToTable("Breaches");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Breaches.BreachCustomer", b =>
+                {
+                    b.Property<long>("BreachId")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("AccountId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("NotifiedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("BreachId", "AccountId");
+
+                    b.HasIndex("AccountId");
+
+                    b.ToTable("BreachCustomers");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Breaches.BreachNoticeText", b =>
+                {
+                    b.Property<long>("BreachId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Language")
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)");
+
+                    b.Property<string>("WhatHappened")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<string>("WhatWasDone")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.HasKey("BreachId", "Language");
+
+                    b.ToTable("BreachNoticeTexts");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Breaches.BreachRequest", b =>
+                {
+                    b.Property<long>("BreachId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("RequestId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset>("LinkedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("LinkedBy")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("BreachId", "RequestId");
+
+                    b.HasIndex("RequestId");
+
+                    b.ToTable("BreachRequests");
+                });
+
             modelBuilder.Entity("Derbes.Web.Calendar.CalendarFact", b =>
                 {
                     b.Property<long>("Id")
@@ -1318,6 +1460,39 @@ namespace Derbes.Web.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Derbes.Web.Breaches.BreachCustomer", b =>
+                {
+                    b.HasOne("Derbes.Web.Breaches.Breach", null)
+                        .WithMany()
+                        .HasForeignKey("BreachId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Derbes.Web.Breaches.BreachNoticeText", b =>
+                {
+                    b.HasOne("Derbes.Web.Breaches.Breach", null)
+                        .WithMany("Texts")
+                        .HasForeignKey("BreachId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Derbes.Web.Breaches.BreachRequest", b =>
+                {
+                    b.HasOne("Derbes.Web.Breaches.Breach", null)
+                        .WithMany()
+                        .HasForeignKey("BreachId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Derbes.Web.Requests.CustomerRequest", null)
+                        .WithMany()
+                        .HasForeignKey("RequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Derbes.Web.Disclosures.DisclosureSubject", b =>
                 {
                     b.HasOne("Derbes.Web.Disclosures.Disclosure", null)
@@ -1412,6 +1587,11 @@ namespace Derbes.Web.Data.Migrations.Postgres
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Derbes.Web.Breaches.Breach", b =>
+                {
+                    b.Navigation("Texts");
                 });
 
             modelBuilder.Entity("Derbes.Web.Privacy.PolicyDraft", b =>

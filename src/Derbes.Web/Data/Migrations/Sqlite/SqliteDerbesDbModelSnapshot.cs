@@ -170,6 +170,146 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                     b.ToTable("AuditEntries");
                 });
 
+            modelBuilder.Entity("Derbes.Web.Breaches.Breach", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("AffectedCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Categories")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("DetectedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Measures")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("MeasuresChangedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("MeasuresChangedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NotificationChannel")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("NotificationRecordedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NotificationReference")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("NotifiedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Number")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RecordedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("RecordedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Year")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Number")
+                        .IsUnique();
+
+                    b.HasIndex("Year", "Sequence")
+                        .IsUnique();
+
+                    b.ToTable("Breaches");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Breaches.BreachCustomer", b =>
+                {
+                    b.Property<long>("BreachId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("AccountId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("NotifiedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("BreachId", "AccountId");
+
+                    b.HasIndex("AccountId");
+
+                    b.ToTable("BreachCustomers");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Breaches.BreachNoticeText", b =>
+                {
+                    b.Property<long>("BreachId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Language")
+                        .HasMaxLength(2)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("WhatHappened")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("WhatWasDone")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("BreachId", "Language");
+
+                    b.ToTable("BreachNoticeTexts");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Breaches.BreachRequest", b =>
+                {
+                    b.Property<long>("BreachId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("RequestId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LinkedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("LinkedBy")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("BreachId", "RequestId");
+
+                    b.HasIndex("RequestId");
+
+                    b.ToTable("BreachRequests");
+                });
+
             modelBuilder.Entity("Derbes.Web.Calendar.CalendarFact", b =>
                 {
                     b.Property<long>("Id")
@@ -1285,6 +1425,39 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Derbes.Web.Breaches.BreachCustomer", b =>
+                {
+                    b.HasOne("Derbes.Web.Breaches.Breach", null)
+                        .WithMany()
+                        .HasForeignKey("BreachId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Derbes.Web.Breaches.BreachNoticeText", b =>
+                {
+                    b.HasOne("Derbes.Web.Breaches.Breach", null)
+                        .WithMany("Texts")
+                        .HasForeignKey("BreachId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Derbes.Web.Breaches.BreachRequest", b =>
+                {
+                    b.HasOne("Derbes.Web.Breaches.Breach", null)
+                        .WithMany()
+                        .HasForeignKey("BreachId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Derbes.Web.Requests.CustomerRequest", null)
+                        .WithMany()
+                        .HasForeignKey("RequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Derbes.Web.Disclosures.DisclosureSubject", b =>
                 {
                     b.HasOne("Derbes.Web.Disclosures.Disclosure", null)
@@ -1379,6 +1552,11 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Derbes.Web.Breaches.Breach", b =>
+                {
+                    b.Navigation("Texts");
                 });
 
             modelBuilder.Entity("Derbes.Web.Privacy.PolicyDraft", b =>
