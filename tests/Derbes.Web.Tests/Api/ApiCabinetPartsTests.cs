@@ -312,6 +312,7 @@ public sealed class ApiCabinetPartsTests(ApiCabinetPartsTests.App app) : IClassF
             ("delete document", await bobApi.SendAsync(HttpMethod.Delete, $"{Me}/documents/{document}", token: bobPair.Access)),
             ("request", await bobApi.GetAsync($"{Me}/requests/{requestId}", bobPair.Access)),
             ("request file", await bobApi.GetAsync($"{Me}/requests/{requestId}/files/{fileId}", bobPair.Access)),
+            ("reply to request", await bobApi.SendAsync(HttpMethod.Post, $"{Me}/requests/{requestId}/reply", new { text = "Бөтен өтінішке жауап" }, bobPair.Access)),
             ("end session", await bobApi.SendAsync(HttpMethod.Delete, $"{Me}/sessions/{session}", token: bobPair.Access)),
         };
         foreach (var (what, answer) in answers)
@@ -438,6 +439,7 @@ public sealed class ApiCabinetPartsTests(ApiCabinetPartsTests.App app) : IClassF
             ["/api/v1/me/requests"] = ["get", "post"],
             ["/api/v1/me/requests/{id}"] = ["get"],
             ["/api/v1/me/requests/{id}/files/{fileId}"] = ["get"],
+            ["/api/v1/me/requests/{id}/reply"] = ["post"],
             ["/api/v1/me/data"] = ["get"],
             ["/api/v1/me/close"] = ["post"],
         };

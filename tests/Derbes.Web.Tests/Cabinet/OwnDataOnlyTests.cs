@@ -81,6 +81,7 @@ public sealed class OwnDataOnlyTests
         {
             await NotFoundAsync(HttpMethod.Get, $"/cabinet/requests/{id}");
             await NotFoundAsync(HttpMethod.Get, $"/cabinet/requests/{id}?handler=file&fileId={fileId}");
+            await NotFoundAsync(HttpMethod.Post, $"/cabinet/requests/{id}?handler=reply", new() { ["Reply"] = "Бөтен өтінішке жауап" });
         }
         foreach (var session in sessionIds.Append(Guid.NewGuid()))
         {
