@@ -51,7 +51,11 @@ public sealed record DeskRequest(
     IReadOnlyList<DeskEvent> Events,
     RequestUrgency Urgency,
     string? Assignee,
-    string? EnteredBy);
+    string? EnteredBy,
+    IReadOnlyList<LinkedBreach> Breaches);
+
+/// <summary>An incident of the breach register that a request is linked to (a customer's report of a breach).</summary>
+public sealed record LinkedBreach(long Id, string Number);
 
 /// <summary>A member of staff a request can be assigned to.</summary>
 public sealed record Assignable(Guid Id, string Name);
@@ -137,6 +141,9 @@ public sealed class RequestDesk(
         var attachments = request.Attachments.OrderBy(a => a.Id)
             .Select(a => new RequestFile(a.Id, Open(RequestAttachment.NameField(a.StorageName), a.SealedName) ?? "—", a.ContentType, a.Size))
             .ToList();
+        var breaches = await db.BreachRequests.AsNoTracking().Where(l => l.RequestId == request.Id)
+            .Join(db.Breaches, l => l.BreachId, b => b.Id, (l, b) => new LinkedBreach(b.Id, b.Number))
+            .ToListAsync(cancellationToken);
         var calendar = await calendars.CurrentAsync(cancellationToken);
         var today = WorkingCalendar.AlmatyDate(clock.GetUtcNow());
         audit.Record("request.opened-by-staff", request.AccountId, outcome: request.Number);
@@ -152,7 +159,8 @@ public sealed class RequestDesk(
             events,
             request.IsOpen ? RequestUrgencies.Of(request.DueOn, today, calendar) : RequestUrgency.Later,
             request.AssigneeId is { } assignee ? names.GetValueOrDefault(assignee, "—") : null,
-            request.EnteredBy is { } by ? names.GetValueOrDefault(by, "—") : null);
+            request.EnteredBy is { } by ? names.GetValueOrDefault(by, "—") : null,
+            breaches);
     }
 
     /// <summary>A file of a request, for staff (audited), or null.</summary>

@@ -360,6 +360,9 @@ public sealed class BreachRegisterTests : IClassFixture<BreachRegisterTests.App>
         Assert.Equal(_app.Text("Breaches.RequestAlreadyLinked"), (await LinkAsync(request.Number)).ErrorText("link-error"));
         Assert.Equal(1, await _app.WithDbAsync(db => db.BreachRequests.CountAsync(l => l.BreachId == id)));
         Assert.Equal(1, await _app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "breach.request-linked" && e.Subject == breachNumber && e.Outcome == request.Number)));
+        // The request's page at the desk names the incident it is linked to.
+        var desk = await browser.GetAsync($"/admin/requests/{request.Id}");
+        Assert.Equal(breachNumber, desk.Document.QuerySelector($"#breaches a[href='/admin/breaches/{id}']")?.TextContent);
 
         // Sending: in the future, without a channel, a reference of several lines.
         var sending = await browser.SubmitAsync(page, new Dictionary<string, string> { ["Sending.SentAt"] = "2099-01-01T10:00", ["Sending.Channel"] = " ", ["Sending.Reference"] = "1\n2" }, formSelector: "form[action*='handler=sent']");
