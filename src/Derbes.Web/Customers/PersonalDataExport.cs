@@ -62,7 +62,7 @@ public sealed class PersonalDataExport(
             .OrderByDescending(d => d.DisclosedOn)
             .ToListAsync(cancellationToken);
 
-        var requests = await db.CustomerRequests.AsNoTracking().Where(r => r.AccountId == accountId).OrderByDescending(r => r.Id).ToListAsync(cancellationToken);
+        var requests = await db.CustomerRequests.AsNoTracking().Include(r => r.Events).Where(r => r.AccountId == accountId).OrderByDescending(r => r.Id).ToListAsync(cancellationToken);
 
         audit.Record("customer.exported", accountId, outcome: format, actor: accountId.ToString(), role: AuditTrail.CustomerRole);
         await db.SaveChangesAsync(cancellationToken);
@@ -83,7 +83,10 @@ public sealed class PersonalDataExport(
             sessions,
             [.. requests.Select(r => new RequestRecord(r.Number, r.Kind, r.Channel, r.ReceivedAt, r.DueOn, r.Status,
                 r.SealedText.Length == 0 ? "" : vault.OpenString(accountId, CustomerRequest.TextField(r.Number), r.SealedText),
-                r.SealedAnswer is null ? null : vault.OpenString(accountId, CustomerRequest.AnswerField(r.Number), r.SealedAnswer), r.AnsweredAt))],
+                r.SealedAnswer is null ? null : vault.OpenString(accountId, CustomerRequest.AnswerField(r.Number), r.SealedAnswer), r.AnsweredAt,
+                [.. r.Events.Where(e => e.Visible).OrderBy(e => e.Id).Select(e => new RequestStep(e.At, e.Type,
+                    e.SealedText is null ? null : vault.OpenString(accountId, RequestEvent.TextField(r.Number, e.TextKey), e.SealedText),
+                    e.FromKind, e.ToKind, e.DueBefore, e.DueAfter))]))],
             [.. disclosures.Select(d => new DisclosureRecord(d.Number, d.DisclosedOn, d.RecipientKind, d.RecipientName, d.Basis, d.Purpose,
                 [.. Disclosures.Disclosure.Each(d.Categories)], d.Channel))],
             new StoragePeriods(
@@ -132,7 +135,7 @@ public sealed record SignInRecord(DateTimeOffset At, string Action, string Outco
 
 public sealed record SessionRecord(DateTimeOffset StartedAt, DateTimeOffset LastSeenAt, DateTimeOffset? EndedAt, string UserAgent, string Ip);
 
-public sealed record RequestRecord(string Number, RequestKind Kind, RequestChannel Channel, DateTimeOffset ReceivedAt, DateOnly DueOn, RequestStatus Status, string Text, string? Answer, DateTimeOffset? AnsweredAt);
+public sealed record RequestRecord(string Number, RequestKind Kind, RequestChannel Channel, DateTimeOffset ReceivedAt, DateOnly DueOn, RequestStatus Status, string Text, string? Answer, DateTimeOffset? AnsweredAt, IReadOnlyList<RequestStep> History);
 
 public sealed record DisclosureRecord(
     string Number,

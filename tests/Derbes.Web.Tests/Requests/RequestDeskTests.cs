@@ -225,6 +225,14 @@ public sealed class RequestDeskTests
         Assert.Equal((RequestStatus.InProgress, (DateOnly?)null), (back.Status, back.PausedOn));
         Assert.Equal(new DateOnly(2026, 5, 14), back.DueOn);
 
+        // "My data" carries the question and the reply (what was said to and by the customer), never the note.
+        using (var report = System.Text.Json.JsonDocument.Parse(await browser.Client.GetStringAsync("/cabinet/my-data?handler=json")))
+        {
+            var steps = report.RootElement.GetProperty("requests")[0].GetProperty("history");
+            Assert.Equal([question, "+7 701 000 00 00 нөміріне"], steps.EnumerateArray().Select(h => h.GetProperty("text").GetString()));
+        }
+        Assert.DoesNotContain(note, (await browser.GetAsync("/cabinet/my-data")).Text, StringComparison.Ordinal);
+
         // A second reply is not awaited; staff see the reply and the note.
         var again = await browser.SubmitAsync(theirs, new Dictionary<string, string> { ["Reply"] = "тағы" }, formSelector: "form[action*='handler=reply']");
         Assert.Contains(app.Text("Requests.ReplyNotAwaited"), again.Text, StringComparison.Ordinal);
