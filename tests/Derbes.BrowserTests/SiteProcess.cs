@@ -1,7 +1,10 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using MimeKit;
 
 namespace Derbes.BrowserTests;
 
@@ -9,10 +12,13 @@ namespace Derbes.BrowserTests;
 /// The built site as its own process on a free loopback port, in Development (plain http on 127.0.0.1),
 /// with a data folder of its own: what a person reaches with a browser.
 /// </summary>
-public sealed class SiteProcess : IAsyncLifetime
+public sealed partial class SiteProcess : IAsyncLifetime
 {
     private Process? _process;
     private IPlaywright? _playwright;
+    private readonly ConcurrentQueue<string> _console = new();
+    private readonly SemaphoreSlim _once = new(1, 1);
+    private readonly Dictionary<string, object> _made = [];
 
     /// <summary>Debian's Chromium, started once for the class (CHROMIUM_PATH overrides /usr/bin/chromium).</summary>
     public IBrowser Browser { get; private set; } = null!;
@@ -57,7 +63,14 @@ public sealed class SiteProcess : IAsyncLifetime
         start.Environment["Outbox__PollInterval"] = "00:00:00.200";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         _process = Process.Start(start) ?? throw new InvalidOperationException("The site did not start.");
-        _process.OutputDataReceived += (_, _) => { };
+        // What the site prints for its operator (the first administrator's one-time link) is kept for the tests.
+        _process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                _console.Enqueue(line);
+            }
+        };
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
@@ -83,6 +96,77 @@ public sealed class SiteProcess : IAsyncLifetime
         throw new TimeoutException("The site did not become ready within 60 s.");
     }
 
+    /// <summary>The lines the site has printed on its console so far.</summary>
+    public IReadOnlyList<string> ConsoleLines => [.. _console];
+
+    /// <summary>
+    /// The one-time link for the first administrator, which the site prints on its console at its first start on an
+    /// empty database, as an operator would copy it from a deployment's log.
+    /// </summary>
+    public async Task<string> FirstAdministratorLinkAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_console.Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith(BaseUrl + "/setup?token=", StringComparison.Ordinal)) is { } link)
+            {
+                return link;
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("The site printed no first-administrator link:\n" + string.Join("\n", _console));
+    }
+
+    /// <summary>The first link containing <paramref name="path"/> in an email to <paramref name="to"/> (the site writes its mail as files).</summary>
+    public async Task<string> LinkInMailAsync(string to, string path)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Directory.Exists(MailDirectory))
+            {
+                foreach (var file in Directory.EnumerateFiles(MailDirectory, "*.eml"))
+                {
+                    var message = await MimeMessage.LoadAsync(file);
+                    if (message.To.Mailboxes.Any(m => m.Address == to)
+                        && LinkPattern().Matches(message.TextBody ?? "").Select(m => m.Value).FirstOrDefault(l => l.Contains(path, StringComparison.Ordinal)) is { } link)
+                    {
+                        return link;
+                    }
+                }
+            }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"No email to {to} with a link to {path}.");
+    }
+
+    /// <summary>
+    /// Something made once for this site and shared by the tests of the class (the members of staff, say: the
+    /// first-administrator link works once), made by the first test that asks for it.
+    /// </summary>
+    public async Task<T> OnceAsync<T>(string name, Func<Task<T>> make)
+        where T : notnull
+    {
+        ArgumentNullException.ThrowIfNull(make);
+        await _once.WaitAsync();
+        try
+        {
+            if (!_made.TryGetValue(name, out var made))
+            {
+                made = await make();
+                _made[name] = made;
+            }
+            return (T)made;
+        }
+        finally
+        {
+            _once.Release();
+        }
+    }
+
+    [GeneratedRegex(@"https?://[^\s<>""]+")]
+    private static partial Regex LinkPattern();
+
     private async Task LaunchBrowserAsync()
     {
         _playwright = await Playwright.CreateAsync();
@@ -107,6 +191,7 @@ public sealed class SiteProcess : IAsyncLifetime
             _process.WaitForExit(10_000);
         }
         _process?.Dispose();
+        _once.Dispose();
         try
         {
             Directory.Delete(DataDirectory, recursive: true);
