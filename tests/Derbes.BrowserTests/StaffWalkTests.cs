@@ -130,7 +130,7 @@ public sealed class StaffWalkTests(SiteProcess site, ITestOutputHelper output) :
         await walk.CheckAsync("record");
 
         await page.Locator("#enter-request").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/new-request"));
+        await page.WaitForURLAsync(new Regex("/letter"));
         await walk.CheckAsync("new-request");
         var scan = Path.Combine(site.DataDirectory, $"letter-{language}.pdf");
         await File.WriteAllBytesAsync(scan, SampleFiles.MinimalPdf());
