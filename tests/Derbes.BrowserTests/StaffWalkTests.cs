@@ -172,6 +172,8 @@ public sealed class StaffWalkTests(SiteProcess site, ITestOutputHelper output) :
         // The document for the authorized body, in the walk's language (the page offers Russian and Kazakh).
         await walk.GoAsync($"{site.BaseUrl}/admin/breaches/{breach}/notification?lang={language}");
         Assert.Equal(1, await page.Locator("#people tbody tr").CountAsync());
+        // This site has no responsible person configured: the page says so before anyone prints it.
+        Assert.True(await page.Locator("#settings-missing").IsVisibleAsync());
         await walk.CheckAsync("breach-notification");
 
         Assert.True(walk.Problems.Count == 0, $"{walk.Problems.Count} page(s) with problems in {language}:\n" + string.Join("\n", walk.Problems));

@@ -126,6 +126,8 @@ public sealed class BreachRegisterTests : IClassFixture<BreachRegisterTests.App>
         Assert.Equal(HttpStatusCode.OK, notice.Status);
         Assert.Equal("no-store", notice.Header("Cache-Control"));
         Assert.Contains(_app.TextIn("ru", "Breaches.Document.Title"), notice.Text, StringComparison.Ordinal);
+        // The operator and the responsible person are configured: no warning before printing.
+        Assert.Null(notice.Document.GetElementById("settings-missing"));
         var responsible = notice.Document.GetElementById("responsible")!.TextContent;
         Assert.Contains("Гүлнар Әбенова", responsible, StringComparison.Ordinal);
         Assert.Contains("Дербес деректерді қорғау жөніндегі маман", responsible, StringComparison.Ordinal);
