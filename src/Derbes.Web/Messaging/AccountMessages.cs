@@ -268,23 +268,14 @@ public sealed class AccountMessages(Outbox outbox, IStringLocalizer<SharedResour
                 .ToString();
 
             var e = HtmlEncoder.Default;
-            var html = $"""
-                <!doctype html>
-                <html lang="{e.Encode(Languages.Current)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>{e.Encode(subject)}</title></head>
-                <body style="margin:0;padding:0;background:#f4f6f3;font-family:Arial,Helvetica,sans-serif;color:#1d2b1f">
-                <table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center" style="padding:24px 12px">
-                <table role="presentation" width="100%" style="max-width:560px;background:#ffffff;border-radius:8px" cellpadding="0" cellspacing="0">
-                <tr><td style="background:#0a7d3b;color:#ffffff;padding:16px 24px;font-size:22px;font-weight:bold;border-radius:8px 8px 0 0">{e.Encode(s.Name)}</td></tr>
-                <tr><td style="padding:24px;font-size:16px;line-height:1.5">
+            var content = $"""
                 <p>{e.Encode(greeting)}</p>
                 <p style="white-space:pre-line">{e.Encode(body)}</p>
-                <p style="margin:24px 0"><a href="{e.Encode(link)}" style="background:#0a7d3b;color:#ffffff;padding:12px 20px;border-radius:6px;text-decoration:none;display:inline-block">{e.Encode(button)}</a></p>
+                {EmailLayout.Button(link, button)}
                 <p style="font-size:13px;color:#4a5a4c;word-break:break-all">{e.Encode(link)}</p>
                 <p style="font-size:13px;color:#4a5a4c">{e.Encode(ignore)}</p>
-                </td></tr>
-                <tr><td style="padding:16px 24px;font-size:12px;color:#4a5a4c;border-top:1px solid #e2e8e0">{e.Encode(footer)}</td></tr>
-                </table></td></tr></table></body></html>
                 """;
+            var html = EmailLayout.Document(Languages.Current, subject, s.Name, content, footer);
             return new EmailContent(profile.Email, subject, text, html);
         });
     }
