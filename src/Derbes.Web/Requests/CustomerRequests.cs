@@ -132,7 +132,7 @@ public sealed class CustomerRequests(
         {
             throw new ArgumentOutOfRangeException(nameof(kind));
         }
-        var refusal = CheckText(text, out var clean);
+        var refusal = CheckText(text, options.CurrentValue.MaxTextLength, out var clean);
         if (refusal != FilingRefusal.None)
         {
             return new FilingResult(null, refusal);
@@ -265,7 +265,7 @@ public sealed class CustomerRequests(
     /// </summary>
     public async Task<ReplyResult> ReplyAsync(Guid accountId, long id, string? text, CancellationToken cancellationToken)
     {
-        var refusal = CheckText(text, out var clean);
+        var refusal = CheckText(text, options.CurrentValue.MaxTextLength, out var clean);
         if (refusal != FilingRefusal.None)
         {
             return refusal switch
@@ -353,7 +353,11 @@ public sealed class CustomerRequests(
         return new OpenRequests(due.Count, due.Count == 0 ? null : due.Min());
     }
 
-    private FilingRefusal CheckText(string? text, out string clean)
+    /// <summary>
+    /// The one check of a text in a request (the customer's, a reply, staff's notes, questions, reasons and answers):
+    /// present, within <paramref name="maxLength"/>, no control characters but line breaks and tabs.
+    /// </summary>
+    internal static FilingRefusal CheckText(string? text, int maxLength, out string clean)
     {
         // Browsers send a textarea's line breaks as CR LF; counted as one character, as the page's counter does.
         clean = (text ?? "").Replace("\r\n", "\n", StringComparison.Ordinal).Trim();
@@ -361,7 +365,7 @@ public sealed class CustomerRequests(
         {
             return FilingRefusal.TextMissing;
         }
-        if (clean.Length > options.CurrentValue.MaxTextLength)
+        if (clean.Length > maxLength)
         {
             return FilingRefusal.TextTooLong;
         }

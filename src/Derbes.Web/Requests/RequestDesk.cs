@@ -77,6 +77,7 @@ public sealed class RequestDesk(
     AccountMessages messages,
     AuditTrail audit,
     IHttpContextAccessor http,
+    Staff.StaffNames staffNames,
     IOptionsMonitor<RequestOptions> options,
     TimeProvider clock)
 {
@@ -318,18 +319,15 @@ public sealed class RequestDesk(
     /// <summary>A text step: the text checked as the customer's is (present, within the limit, no control characters).</summary>
     private async Task<DeskResult> TextStepAsync(long id, int version, string? text, bool openOnly, Func<CustomerRequest, string, CancellationToken, Task<DeskResult>> step, CancellationToken cancellationToken)
     {
-        var clean = (text ?? "").Replace("\r\n", "\n", StringComparison.Ordinal).Trim();
-        if (clean.Length == 0)
+        var refusal = CustomerRequests.CheckText(text, options.CurrentValue.MaxTextLength, out var clean);
+        if (refusal != FilingRefusal.None)
         {
-            return DeskResult.TextMissing;
-        }
-        if (clean.Length > options.CurrentValue.MaxTextLength)
-        {
-            return DeskResult.TextTooLong;
-        }
-        if (clean.Any(c => char.IsControl(c) && c is not '\n' and not '\t'))
-        {
-            return DeskResult.TextNotAllowed;
+            return refusal switch
+            {
+                FilingRefusal.TextMissing => DeskResult.TextMissing,
+                FilingRefusal.TextTooLong => DeskResult.TextTooLong,
+                _ => DeskResult.TextNotAllowed,
+            };
         }
         return await StepAsync(id, version, openOnly, (request, ct) => step(request, clean, ct), cancellationToken);
     }
@@ -402,14 +400,7 @@ public sealed class RequestDesk(
     private Guid? StaffId() =>
         Guid.TryParse(http.HttpContext?.User.FindFirstValue(ClaimTypes.NameIdentifier), out var id) ? id : null;
 
-    private async Task<Dictionary<Guid, string>> NamesAsync(IEnumerable<Guid> ids, CancellationToken cancellationToken)
-    {
-        var wanted = ids.Distinct().ToList();
-        if (wanted.Count == 0)
-        {
-            return [];
-        }
-        var staff = await db.Users.AsNoTracking().Where(a => a.Kind == AccountKind.Staff && wanted.Contains(a.Id)).ToListAsync(cancellationToken);
-        return staff.ToDictionary(a => a.Id, a => { var p = directory.Open(a); return $"{p.FirstName} {p.LastName}"; });
-    }
+    /// <summary>Names of members of staff by id, through <see cref="Staff.StaffNames"/>.</summary>
+    private async Task<Dictionary<Guid, string>> NamesAsync(IEnumerable<Guid> ids, CancellationToken cancellationToken) =>
+        (await staffNames.ForAsync(ids.Distinct(), cancellationToken)).ToDictionary(p => Guid.Parse(p.Key), p => p.Value);
 }
