@@ -39,6 +39,10 @@ public enum ConsentChannel
     /// <summary>Entered by a member of staff from a letter (the record names them and the letter's reference).</summary>
     StaffEntry = 2,
     Api = 3,
+    /// <summary>A reply STOP to an SMS, delivered by the SMS gateway.</summary>
+    SmsReply = 4,
+    /// <summary>An email to the care address asking to unsubscribe, read from its mailbox.</summary>
+    Mailbox = 5,
 }
 
 /// <summary>

@@ -43,8 +43,13 @@ public sealed class ConsentSwitches(DerbesDb db, ConsentLedger ledger, AuditTrai
     /// <summary>The words beside a switch, in <paramref name="language"/>: what the ledger keeps the hash of.</summary>
     public string Wording(ConsentPurpose purpose, int edition, string language) => ConsentWording.Text(l, purpose, edition, language);
 
-    /// <summary>Gives or withdraws one optional consent, in the request's language; a switch already in that position records nothing.</summary>
-    public async Task<ConsentSwitchResult> SwitchAsync(Guid accountId, ConsentPurpose purpose, bool agree, ConsentChannel channel, CancellationToken cancellationToken)
+    /// <summary>
+    /// Gives or withdraws one optional consent, in <paramref name="language"/> (default: the request's); a switch
+    /// already in that position records nothing. <paramref name="reference"/> says what it came from (the campaign
+    /// of an unsubscribe link, the message of an SMS reply).
+    /// </summary>
+    public async Task<ConsentSwitchResult> SwitchAsync(
+        Guid accountId, ConsentPurpose purpose, bool agree, ConsentChannel channel, CancellationToken cancellationToken, string? language = null, string reference = "")
     {
         if (!Switchable.Contains(purpose))
         {
@@ -56,8 +61,8 @@ public sealed class ConsentSwitches(DerbesDb db, ConsentLedger ledger, AuditTrai
             return ConsentSwitchResult.Unchanged;
         }
         var edition = await EditionAsync(cancellationToken);
-        var language = Languages.Current;
-        ledger.Record(accountId, purpose, agree, edition, language, Wording(purpose, edition, language), channel: channel);
+        language = Languages.IsSupported(language) ? language! : Languages.Current;
+        ledger.Record(accountId, purpose, agree, edition, language, Wording(purpose, edition, language), channel: channel, reference: reference);
         audit.Record("consent.changed", accountId, outcome: $"{purpose}:{(agree ? "granted" : "withdrawn")}");
         // Told by email, in the same unit of work: a change the customer did not make (a stolen session) does not go unnoticed.
         var account = await db.Users.AsNoTracking().SingleAsync(a => a.Id == accountId, cancellationToken);

@@ -1,6 +1,7 @@
 using Derbes.Web.Audit;
 using Derbes.Web.Breaches;
 using Derbes.Web.Calendar;
+using Derbes.Web.Campaigns;
 using Derbes.Web.Consents;
 using Derbes.Web.Customers;
 using Derbes.Web.Disclosures;
@@ -54,6 +55,9 @@ public abstract class DerbesDb(DbContextOptions options)
     public DbSet<BreachCustomer> BreachCustomers => Set<BreachCustomer>();
     public DbSet<BreachRequest> BreachRequests => Set<BreachRequest>();
     public DbSet<BreachNoticeText> BreachNoticeTexts => Set<BreachNoticeText>();
+    public DbSet<Campaign> Campaigns => Set<Campaign>();
+    public DbSet<CampaignText> CampaignTexts => Set<CampaignText>();
+    public DbSet<CampaignRun> CampaignRuns => Set<CampaignRun>();
 
     // One writer links chained records at a time in this process; a provider with several instances adds
     // its own cross-process lock in LockChainsAsync.
@@ -177,6 +181,25 @@ public abstract class DerbesDb(DbContextOptions options)
             .Where(m => candidates.Contains(m.Id) && m.LeaseOwner == leaseOwner)
             .Select(m => m.Id)
             .ToListAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Inserts many outbox rows at once in the caller's transaction (a campaign's audience, thousands a batch). Here
+    /// through the change tracker; PostgreSQL overrides it with a binary COPY.
+    /// </summary>
+    public virtual async Task InsertOutboxAsync(IReadOnlyList<OutboxMessage> rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Count == 0)
+        {
+            return;
+        }
+        Outbox.AddRange(rows);
+        await SaveChangesAsync(cancellationToken);
+        foreach (var row in rows)
+        {
+            Entry(row).State = EntityState.Detached;
+        }
     }
 
     /// <summary>
@@ -317,6 +340,8 @@ public abstract class DerbesDb(DbContextOptions options)
         builder.Entity<ConsentRecord>(c =>
         {
             c.HasIndex(x => new { x.AccountId, x.Purpose });
+            // Opt-outs per campaign ("campaign:12"), for its figures and the statistics.
+            c.HasIndex(x => x.Reference);
             c.Property(x => x.Language).HasMaxLength(2);
             c.Property(x => x.TextSha256).HasMaxLength(64);
             c.Property(x => x.Hash).HasMaxLength(64);
@@ -420,10 +445,42 @@ public abstract class DerbesDb(DbContextOptions options)
         builder.Entity<OutboxMessage>(m =>
         {
             m.HasIndex(x => new { x.SentAt, x.AvailableAt });
+            // One message of a campaign (or a policy edition's notice) per customer, whatever the instances do; and a
+            // campaign's held messages found for release. Messages without a reference are not constrained (NULLs differ).
+            m.HasIndex(x => new { x.Reference, x.AccountId }).IsUnique();
+            m.HasIndex(x => new { x.Reference, x.AvailableAt });
             m.Property(x => x.Kind).HasMaxLength(64);
             m.Property(x => x.LeaseOwner).HasMaxLength(64);
             m.Property(x => x.LastError).HasMaxLength(1024);
             m.Property(x => x.Reference).HasMaxLength(64);
+        });
+
+        builder.Entity<Campaign>(c =>
+        {
+            c.Ignore(x => x.Purpose);
+            c.Ignore(x => x.Reference);
+            c.Ignore(x => x.IsEditable);
+            c.Property(x => x.Name).HasMaxLength(Campaign.MaxName);
+            c.Property(x => x.Language).HasMaxLength(2);
+            c.HasIndex(x => new { x.Status, x.ScheduledFor });
+            c.Property(x => x.Version).IsConcurrencyToken();
+            c.HasMany(x => x.Texts).WithOne().HasForeignKey(t => t.CampaignId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<CampaignText>(t =>
+        {
+            t.Ignore(x => x.IsEmpty);
+            t.HasKey(x => new { x.CampaignId, x.Language });
+            t.Property(x => x.Language).HasMaxLength(2);
+            t.Property(x => x.Subject).HasMaxLength(Campaign.MaxSubject);
+            t.Property(x => x.Body).HasMaxLength(Campaign.MaxEmailBody);
+        });
+        builder.Entity<CampaignRun>(r =>
+        {
+            r.HasKey(x => x.CampaignId);
+            r.Property(x => x.CampaignId).ValueGeneratedNever();
+            r.HasOne<Campaign>().WithOne().HasForeignKey<CampaignRun>(x => x.CampaignId);
+            r.Property(x => x.Cursor).HasMaxLength(32).IsConcurrencyToken();
+            r.Property(x => x.ReleasedAt).IsConcurrencyToken();
         });
 
         // The app's tokens (hashes only), each in a session: deleting a session takes its tokens with it.

@@ -41,6 +41,39 @@ public sealed class PostgresDerbesDb(DbContextOptions<PostgresDerbesDb> options)
             RETURNING "Id" AS "Value"
             """).ToListAsync(cancellationToken);
 
+    /// <summary>A binary COPY into the outbox, in the current transaction: a campaign's million rows in seconds.</summary>
+    public override async Task InsertOutboxAsync(IReadOnlyList<Messaging.OutboxMessage> rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Count == 0)
+        {
+            return;
+        }
+        var connection = (Npgsql.NpgsqlConnection)Database.GetDbConnection();
+        await Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var copy = await connection.BeginBinaryImportAsync(
+                """COPY "Outbox" ("AccountId", "Channel", "Kind", "Reference", "CreatedAt", "AvailableAt", "Attempts") FROM STDIN (FORMAT BINARY)""", cancellationToken);
+            foreach (var row in rows)
+            {
+                await copy.StartRowAsync(cancellationToken);
+                await copy.WriteAsync(row.AccountId, NpgsqlTypes.NpgsqlDbType.Uuid, cancellationToken);
+                await copy.WriteAsync((int)row.Channel, NpgsqlTypes.NpgsqlDbType.Integer, cancellationToken);
+                await copy.WriteAsync(row.Kind, NpgsqlTypes.NpgsqlDbType.Varchar, cancellationToken);
+                await copy.WriteAsync(row.Reference, NpgsqlTypes.NpgsqlDbType.Varchar, cancellationToken);
+                await copy.WriteAsync(row.CreatedAt, NpgsqlTypes.NpgsqlDbType.TimestampTz, cancellationToken);
+                await copy.WriteAsync(row.AvailableAt, NpgsqlTypes.NpgsqlDbType.TimestampTz, cancellationToken);
+                await copy.WriteAsync(row.Attempts, NpgsqlTypes.NpgsqlDbType.Integer, cancellationToken);
+            }
+            await copy.CompleteAsync(cancellationToken);
+        }
+        finally
+        {
+            await Database.CloseConnectionAsync();
+        }
+    }
+
     /// <summary>One round trip: start the window or count in it, atomically, whichever instance asks.</summary>
     public override async Task<int> CountRequestAsync(string key, DateTimeOffset windowStart, CancellationToken cancellationToken) =>
         (await Database.SqlQuery<int>($"""

@@ -23,6 +23,12 @@ public static class MimeBuilder
         message.To.Add(MailboxAddress.Parse(payload.To));
         message.Subject = payload.Subject ?? "";
         message.MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId(messageIdDomain);
+        if (payload.Unsubscribe is { } link)
+        {
+            // RFC 2369 and RFC 8058: mail clients show their own "unsubscribe" and POST "List-Unsubscribe=One-Click" to the https link.
+            message.Headers.Add("List-Unsubscribe", payload.UnsubscribeMailto is { } mailto ? $"<{link}>, <{mailto}>" : $"<{link}>");
+            message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+        }
         var body = new BodyBuilder { TextBody = payload.Text, HtmlBody = payload.Html };
         message.Body = body.ToMessageBody();
         return message;

@@ -32,6 +32,12 @@ public sealed class SmsOptions
     public const string Section = "Sms";
 
     public string PickupDirectory { get; set; } = "sms";
+
+    /// <summary>
+    /// The secret the SMS gateway signs its reply callbacks with (POST /sms/inbound, header X-Derbes-Signature:
+    /// sha256=hex HMAC of the body); empty: no callback is accepted.
+    /// </summary>
+    public string? InboundSecret { get; set; }
 }
 
 public sealed class OutboxOptions

@@ -5,8 +5,11 @@ using Derbes.Web.Security;
 
 namespace Derbes.Web.Messaging;
 
-/// <summary>What an email or SMS says and to whom; sealed inside the outbox row.</summary>
-public sealed record MessagePayload(string To, string? Subject, string Text, string? Html);
+/// <summary>
+/// What an email or SMS says and to whom; sealed inside the outbox row. A campaign's email also carries its
+/// unsubscribe link and mailto address, sent as the List-Unsubscribe headers.
+/// </summary>
+public sealed record MessagePayload(string To, string? Subject, string Text, string? Html, string? Unsubscribe = null, string? UnsubscribeMailto = null);
 
 [JsonSerializable(typeof(MessagePayload))]
 internal sealed partial class MessagePayloadJson : JsonSerializerContext;
@@ -22,13 +25,16 @@ public sealed class Outbox(DerbesDb db, PersonalDataVault vault, TimeProvider cl
     public void Email(Guid accountId, string kind, EmailContent content)
     {
         ArgumentNullException.ThrowIfNull(content);
-        Add(accountId, MessageChannel.Email, kind, new MessagePayload(content.To, content.Subject, content.Text, content.Html));
+        AddRow(accountId, MessageChannel.Email, kind, new MessagePayload(content.To, content.Subject, content.Text, content.Html));
     }
 
-    public void Sms(Guid accountId, string kind, string phoneE164, string text) =>
-        Add(accountId, MessageChannel.Sms, kind, new MessagePayload(phoneE164, null, text, null));
+    /// <summary>A message already composed (a campaign's test send), as it is.</summary>
+    public void Add(Guid accountId, MessageChannel channel, string kind, MessagePayload payload) => AddRow(accountId, channel, kind, payload);
 
-    private void Add(Guid accountId, MessageChannel channel, string kind, MessagePayload payload)
+    public void Sms(Guid accountId, string kind, string phoneE164, string text) =>
+        AddRow(accountId, MessageChannel.Sms, kind, new MessagePayload(phoneE164, null, text, null));
+
+    private void AddRow(Guid accountId, MessageChannel channel, string kind, MessagePayload payload)
     {
         var now = clock.GetUtcNow();
         db.Outbox.Add(new OutboxMessage

@@ -13,6 +13,15 @@ public enum MessageChannel
 /// </summary>
 public sealed class OutboxMessage
 {
+    /// <summary>
+    /// The availability of a message queued but not yet released (a campaign releases its messages at its pace, inside
+    /// its window): no worker claims it until it is set to a real time.
+    /// </summary>
+    public static readonly DateTimeOffset Held = new(9000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>The availability of a message given up after failing for too long: kept for the figures, never claimed.</summary>
+    public static readonly DateTimeOffset GivenUp = DateTimeOffset.MaxValue.AddDays(-1);
+
     public long Id { get; set; }
     public Guid AccountId { get; set; }
     public MessageChannel Channel { get; set; }

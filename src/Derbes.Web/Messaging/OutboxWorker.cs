@@ -78,26 +78,31 @@ public sealed partial class OutboxWorker(
         {
             try
             {
-                var payload = message.SealedPayload is not null
-                    ? Outbox.ReadPayload(vault, message)
+                var composition = message.SealedPayload is not null
+                    ? Composition.Send(Outbox.ReadPayload(vault, message))
                     : await deferred.ComposeAsync(message, cancellationToken);
-                if (payload is null)
+                if (composition.Hold)
                 {
-                    // Queued for someone who has since been blocked or left: nothing is sent, and that is recorded.
-                    message.SentAt = clock.GetUtcNow();
-                    message.LastError = "not sent: the account is no longer active";
+                    // A campaign paused or outside its window: back to held, released again when it may go.
+                    message.AvailableAt = OutboxMessage.Held;
                 }
-                else if (message.Channel == MessageChannel.Email)
+                else if (composition.Payload is not { } payload)
                 {
-                    var domain = mail.From[(mail.From.IndexOf('@', StringComparison.Ordinal) + 1)..];
-                    await email.DeliverAsync(MimeBuilder.Build(mail, payload, domain), cancellationToken);
+                    // Queued for someone who has since withdrawn consent, been blocked or left: nothing is sent, and why is recorded.
+                    message.SentAt = clock.GetUtcNow();
+                    message.LastError = composition.NotSent;
                 }
                 else
                 {
-                    await sms.SendAsync(payload.To, payload.Text, cancellationToken);
-                }
-                if (payload is not null)
-                {
+                    if (message.Channel == MessageChannel.Email)
+                    {
+                        var domain = mail.From[(mail.From.IndexOf('@', StringComparison.Ordinal) + 1)..];
+                        await email.DeliverAsync(MimeBuilder.Build(mail, payload, domain), cancellationToken);
+                    }
+                    else
+                    {
+                        await sms.SendAsync(payload.To, payload.Text, cancellationToken);
+                    }
                     message.SentAt = clock.GetUtcNow();
                     message.LastError = null;
                 }
@@ -114,7 +119,7 @@ public sealed partial class OutboxWorker(
                     // Given up: kept for staff to see, payload erased so no personal data lingers.
                     message.SealedPayload = null;
                     message.SentAt = null;
-                    message.AvailableAt = DateTimeOffset.MaxValue.AddDays(-1);
+                    message.AvailableAt = OutboxMessage.GivenUp;
                 }
                 LogDeliveryFailed(logger, message.Id, message.Kind, message.Attempts, ex.GetType().Name);
             }

@@ -33,6 +33,13 @@ public static class PolicyMarkdown
         return Sanitizer.Sanitize(Markdown.ToHtml(markdown, Pipeline));
     }
 
+    /// <summary>The text of <paramref name="markdown"/> without its markup, for the plain-text part of an email.</summary>
+    public static string ToPlainText(string markdown)
+    {
+        ArgumentNullException.ThrowIfNull(markdown);
+        return Markdown.ToPlainText(markdown, Pipeline);
+    }
+
     private static HtmlSanitizer CreateSanitizer()
     {
         var sanitizer = new HtmlSanitizer(new HtmlSanitizerOptions

@@ -51,6 +51,7 @@ public static partial class DerbesPipeline
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapRazorPages();
         app.MapDerbesApi();
+        Campaigns.SmsReplies.MapSmsReplies(app);
 
         // The language switcher: a POST (no GET changes anything), remembered in a cookie for a year.
         app.MapPost("/culture", ([FromForm] string? culture, [FromForm] string? returnUrl, HttpContext context) =>

@@ -257,6 +257,14 @@ public static class DerbesServices
         services.AddScoped<Requests.RequestDesk>();
         // The breach register (Art. 22, 25): incidents, the notice to the authorized body, the customers told.
         services.AddScoped<Breaches.BreachRegister>();
+        // Campaigns (policy 2.2.4): Marketing's desk, the sender that queues and paces them, the per-message checks, the opt-outs.
+        services.AddOptions<Campaigns.CampaignOptions>().BindConfiguration(Campaigns.CampaignOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Campaigns.UnsubscribeToken>();
+        services.AddScoped<Campaigns.CampaignMessages>();
+        services.AddScoped<Campaigns.CampaignDesk>();
+        services.AddScoped<Campaigns.Unsubscriptions>();
+        services.AddSingleton<Campaigns.CampaignSender>();
+        services.AddHostedService(sp => sp.GetRequiredService<Campaigns.CampaignSender>());
 
         services.AddSingleton<OutboxSignal>();
         services.AddScoped<Outbox>();

@@ -356,6 +356,126 @@ namespace Derbes.Web.Data.Migrations.Postgres
                     b.ToTable("CalendarFacts");
                 });
 
+            modelBuilder.Entity("Derbes.Web.Campaigns.Campaign", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset?>("CancelledAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Channel")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("CreatedBy")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Language")
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset?>("PausedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateOnly?>("RegisteredFrom")
+                        .HasColumnType("date");
+
+                    b.Property<DateOnly?>("RegisteredTo")
+                        .HasColumnType("date");
+
+                    b.Property<DateTimeOffset?>("ScheduledFor")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("UpdatedBy")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Status", "ScheduledFor");
+
+                    b.ToTable("Campaigns");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.CampaignRun", b =>
+                {
+                    b.Property<long>("CampaignId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Cursor")
+                        .IsConcurrencyToken()
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset?>("PlannedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Queued")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("ReleasedAt")
+                        .IsConcurrencyToken()
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("CampaignId");
+
+                    b.ToTable("CampaignRuns");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.CampaignText", b =>
+                {
+                    b.Property<long>("CampaignId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Language")
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("character varying(20000)");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("CampaignId", "Language");
+
+                    b.ToTable("CampaignTexts");
+                });
+
             modelBuilder.Entity("Derbes.Web.Consents.ConsentRecord", b =>
                 {
                     b.Property<long>("Id")
@@ -424,6 +544,8 @@ namespace Derbes.Web.Data.Migrations.Postgres
                         .HasColumnType("character varying(512)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Reference");
 
                     b.HasIndex("AccountId", "Purpose");
 
@@ -874,6 +996,11 @@ namespace Derbes.Web.Data.Migrations.Postgres
                         .HasColumnType("timestamp with time zone");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Reference", "AccountId")
+                        .IsUnique();
+
+                    b.HasIndex("Reference", "AvailableAt");
 
                     b.HasIndex("SentAt", "AvailableAt");
 
@@ -1493,6 +1620,24 @@ namespace Derbes.Web.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Derbes.Web.Campaigns.CampaignRun", b =>
+                {
+                    b.HasOne("Derbes.Web.Campaigns.Campaign", null)
+                        .WithOne()
+                        .HasForeignKey("Derbes.Web.Campaigns.CampaignRun", "CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.CampaignText", b =>
+                {
+                    b.HasOne("Derbes.Web.Campaigns.Campaign", null)
+                        .WithMany("Texts")
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Derbes.Web.Disclosures.DisclosureSubject", b =>
                 {
                     b.HasOne("Derbes.Web.Disclosures.Disclosure", null)
@@ -1590,6 +1735,11 @@ namespace Derbes.Web.Data.Migrations.Postgres
                 });
 
             modelBuilder.Entity("Derbes.Web.Breaches.Breach", b =>
+                {
+                    b.Navigation("Texts");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.Campaign", b =>
                 {
                     b.Navigation("Texts");
                 });

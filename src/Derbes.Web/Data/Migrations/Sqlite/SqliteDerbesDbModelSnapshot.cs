@@ -341,6 +341,124 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                     b.ToTable("CalendarFacts");
                 });
 
+            modelBuilder.Entity("Derbes.Web.Campaigns.Campaign", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("CancelledAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Channel")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("CompletedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("CreatedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Language")
+                        .HasMaxLength(2)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("PausedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateOnly?>("RegisteredFrom")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly?>("RegisteredTo")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ScheduledFor")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("StartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("UpdatedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Status", "ScheduledFor");
+
+                    b.ToTable("Campaigns");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.CampaignRun", b =>
+                {
+                    b.Property<long>("CampaignId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Cursor")
+                        .IsConcurrencyToken()
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("PlannedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Queued")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ReleasedAt")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("CampaignId");
+
+                    b.ToTable("CampaignRuns");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.CampaignText", b =>
+                {
+                    b.Property<long>("CampaignId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Language")
+                        .HasMaxLength(2)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("CampaignId", "Language");
+
+                    b.ToTable("CampaignTexts");
+                });
+
             modelBuilder.Entity("Derbes.Web.Consents.ConsentRecord", b =>
                 {
                     b.Property<long>("Id")
@@ -407,6 +525,8 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Reference");
 
                     b.HasIndex("AccountId", "Purpose");
 
@@ -851,6 +971,11 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Reference", "AccountId")
+                        .IsUnique();
+
+                    b.HasIndex("Reference", "AvailableAt");
 
                     b.HasIndex("SentAt", "AvailableAt");
 
@@ -1458,6 +1583,24 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Derbes.Web.Campaigns.CampaignRun", b =>
+                {
+                    b.HasOne("Derbes.Web.Campaigns.Campaign", null)
+                        .WithOne()
+                        .HasForeignKey("Derbes.Web.Campaigns.CampaignRun", "CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.CampaignText", b =>
+                {
+                    b.HasOne("Derbes.Web.Campaigns.Campaign", null)
+                        .WithMany("Texts")
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Derbes.Web.Disclosures.DisclosureSubject", b =>
                 {
                     b.HasOne("Derbes.Web.Disclosures.Disclosure", null)
@@ -1555,6 +1698,11 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("Derbes.Web.Breaches.Breach", b =>
+                {
+                    b.Navigation("Texts");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.Campaign", b =>
                 {
                     b.Navigation("Texts");
                 });
