@@ -24,6 +24,8 @@ public enum CampaignResult
     Incomplete,
     /// <summary>A test send needs the member of staff's own phone (SMS) and none is on their account.</summary>
     NoOwnAddress,
+    /// <summary>A step that cannot be undone (cancel) was not confirmed.</summary>
+    NotConfirmed,
 }
 
 /// <summary>One language's text as typed.</summary>

@@ -72,7 +72,9 @@ public sealed partial class CampaignSender(
             campaign.Status = CampaignStatus.Sending;
             campaign.StartedAt = now;
             campaign.Version++;
-            db.CampaignRuns.Add(new CampaignRun { CampaignId = campaign.Id, ReleasedAt = now });
+            // As if the last release were one message's interval ago: the first message may leave at once.
+            var perMinute = campaign.Channel == MessageChannel.Sms ? options.CurrentValue.SmsPerMinute : options.CurrentValue.EmailsPerMinute;
+            db.CampaignRuns.Add(new CampaignRun { CampaignId = campaign.Id, ReleasedAt = now - (TimeSpan.FromMinutes(1) / perMinute) });
             try
             {
                 await db.SaveChangesAsync(cancellationToken);

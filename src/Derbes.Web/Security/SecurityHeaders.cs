@@ -19,7 +19,11 @@ public static class SecurityHeaders
                     headers.ContentSecurityPolicy = ContentSecurityPolicy;
                 }
                 headers.XContentTypeOptions = "nosniff";
-                headers.XFrameOptions = "DENY";
+                // Only a page that is framed by the site itself on purpose (a campaign's preview) sets its own, SAMEORIGIN.
+                if (!headers.ContainsKey("X-Frame-Options"))
+                {
+                    headers.XFrameOptions = "DENY";
+                }
                 if (!headers.ContainsKey("Referrer-Policy"))
                 {
                     headers["Referrer-Policy"] = "strict-origin-when-cross-origin";

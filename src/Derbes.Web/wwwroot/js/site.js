@@ -62,4 +62,28 @@
             row.scrollLeft = left - (row.clientWidth - current.offsetWidth) / 2;
         }
     });
+    // A campaign's SMS length as the network counts it (Campaigns/SmsSegments.cs counts the same on the server): the
+    // GSM 7-bit alphabet fits 160 characters in one SMS and 153 in each part, anything else (Cyrillic) 70 and 67.
+    var gsm = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+    var gsmExtension = "^{}\\[~]|€\f";
+    function smsLength(text) {
+        var septets = 0;
+        for (var i = 0; i < text.length; i++) {
+            var c = text.charAt(i);
+            if (gsm.indexOf(c) >= 0) { septets++; }
+            else if (gsmExtension.indexOf(c) >= 0) { septets += 2; }
+            else { return { characters: text.length, segments: text.length <= 70 ? 1 : Math.ceil(text.length / 67) }; }
+        }
+        return { characters: septets, segments: septets === 0 ? 0 : septets <= 160 ? 1 : Math.ceil(septets / 153) };
+    }
+    document.querySelectorAll("textarea[data-sms-counter]").forEach(function (area) {
+        var output = document.getElementById(area.getAttribute("data-sms-counter"));
+        if (!output) { return; }
+        var template = output.getAttribute("data-template") || "{0} / {1}";
+        var suffix = area.getAttribute("data-sms-suffix") || "";
+        area.addEventListener("input", function () {
+            var length = smsLength(area.value.replace(/\r\n/g, "\n").trim() + suffix);
+            output.textContent = template.replace("{0}", length.characters).replace("{1}", length.segments);
+        });
+    });
 })();
