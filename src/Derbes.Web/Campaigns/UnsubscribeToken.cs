@@ -21,6 +21,7 @@ public sealed class UnsubscribeToken(MasterKeyRing keys)
     private const byte Version = 1;
     private const int PayloadLength = 1 + 16 + 1 + 8;
     private const int TagLength = 16;
+    private static readonly int EncodedLength = Base64Url.GetEncodedLength(PayloadLength + TagLength);
 
     private readonly byte[] _key = HKDF.DeriveKey(HashAlgorithmName.SHA256, keys.IndexKey, 32, info: Encoding.ASCII.GetBytes("derbes unsubscribe v1"));
 
@@ -39,12 +40,22 @@ public sealed class UnsubscribeToken(MasterKeyRing keys)
     /// <summary>The claim of a genuine token; null for anything forged, altered, truncated or malformed.</summary>
     public UnsubscribeClaim? Read(string? token)
     {
-        if (string.IsNullOrEmpty(token) || token.Length > 64)
+        // Every genuine token has exactly this length. Anything else is refused before decoding: a cut-off token
+        // (a link broken across lines) has leftover bits, on which Base64Url.TryDecodeFromChars throws instead of
+        // returning false, and the page answered 500 instead of "this link is not valid".
+        if (token is null || token.Length != EncodedLength)
         {
             return null;
         }
-        Span<byte> bytes = stackalloc byte[48];
-        if (!Base64Url.TryDecodeFromChars(token, bytes, out var length) || length != PayloadLength + TagLength || bytes[0] != Version)
+        Span<byte> bytes = stackalloc byte[PayloadLength + TagLength];
+        try
+        {
+            if (!Base64Url.TryDecodeFromChars(token, bytes, out var length) || length != PayloadLength + TagLength || bytes[0] != Version)
+            {
+                return null;
+            }
+        }
+        catch (FormatException)
         {
             return null;
         }
