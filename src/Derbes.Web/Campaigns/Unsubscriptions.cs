@@ -43,14 +43,29 @@ public sealed class Unsubscriptions(DerbesDb db, ConsentSwitches switches)
         return (result == ConsentSwitchResult.Changed ? UnsubscribeOutcome.Done : UnsubscribeOutcome.AlreadyOut, account);
     }
 
-    /// <summary>Whether the customer of a link still receives the channel's campaigns (for the link's page).</summary>
-    public async Task<bool> StillSubscribedAsync(Guid accountId, MessageChannel channel, CancellationToken cancellationToken)
+    /// <summary>
+    /// Where the person of a link stands now, for the page a GET shows: null while they still receive the channel's
+    /// campaigns (the page offers its one button); <see cref="UnsubscribeOutcome.AlreadyOut"/> once withdrawn;
+    /// <see cref="UnsubscribeOutcome.Test"/> for the link of a test sent to a member of staff, who has no consent to
+    /// withdraw and must not read "you are unsubscribed"; <see cref="UnsubscribeOutcome.Gone"/> for an account destroyed.
+    /// </summary>
+    public async Task<UnsubscribeOutcome?> StandingAsync(Guid accountId, MessageChannel channel, CancellationToken cancellationToken)
     {
+        var account = await db.Users.AsNoTracking().Where(a => a.Id == accountId).Select(a => new { a.Kind, a.Status }).SingleOrDefaultAsync(cancellationToken);
+        if (account is null or { Status: AccountStatus.Destroyed })
+        {
+            return UnsubscribeOutcome.Gone;
+        }
+        if (account.Kind != AccountKind.Customer)
+        {
+            return UnsubscribeOutcome.Test;
+        }
         var purpose = channel == MessageChannel.Sms ? ConsentPurpose.AdvertisingSms : ConsentPurpose.AdvertisingEmail;
-        return await db.ConsentRecords.AsNoTracking()
+        var subscribed = await db.ConsentRecords.AsNoTracking()
             .Where(c => c.AccountId == accountId && c.Purpose == purpose)
             .OrderByDescending(c => c.Id)
             .Select(c => c.Granted)
             .FirstOrDefaultAsync(cancellationToken);
+        return subscribed ? null : UnsubscribeOutcome.AlreadyOut;
     }
 }

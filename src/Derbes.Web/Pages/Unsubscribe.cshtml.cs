@@ -21,7 +21,6 @@ public sealed class UnsubscribeModel(UnsubscribeToken tokens, Unsubscriptions un
 
     public UnsubscribeClaim? Claim { get; private set; }
     public UnsubscribeOutcome? Outcome { get; private set; }
-    public bool Subscribed { get; private set; }
     public string SiteName => site.CurrentValue.Name;
     public string CareEmail => site.CurrentValue.CareEmail;
 
@@ -34,7 +33,8 @@ public sealed class UnsubscribeModel(UnsubscribeToken tokens, Unsubscriptions un
             Response.StatusCode = StatusCodes.Status404NotFound;
             return Page();
         }
-        Subscribed = await unsubscriptions.StillSubscribedAsync(Claim.AccountId, Claim.Channel, cancellationToken);
+        // Only shows where the link's person stands: a GET (a mail scanner, a preview) never changes anything.
+        Outcome = await unsubscriptions.StandingAsync(Claim.AccountId, Claim.Channel, cancellationToken);
         return Page();
     }
 
