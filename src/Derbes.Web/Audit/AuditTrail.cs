@@ -43,6 +43,25 @@ public sealed class AuditTrail(DerbesDb db, IHttpContextAccessor http, TimeProvi
     public void Record(string action, Guid subject, string outcome = "ok", string? actor = null, string? role = null) =>
         Record(action, subject.ToString(), outcome, actor, role);
 
+    /// <summary>
+    /// Records <paramref name="action"/> without anything that could name the person: actor "anonymous", no role, no
+    /// client address, no request id (which logs could tie to an address). For steps that must stay apart from
+    /// identity, such as a survey's answer (policy 2.2.4: statistics without the author), even when the person happens
+    /// to be signed in.
+    /// </summary>
+    public void RecordUnattributed(string action, string subject, string outcome = "ok") =>
+        db.AuditEntries.Add(new AuditEntry
+        {
+            At = clock.GetUtcNow(),
+            Actor = "anonymous",
+            Role = "",
+            Action = Truncate(action),
+            Subject = Truncate(subject),
+            Outcome = Truncate(outcome),
+            CorrelationId = "",
+            Ip = "",
+        });
+
     /// <summary>The role of an account that is not (yet) the request's user: its staff roles as stored now, or "customer".</summary>
     public async Task<string> RoleOfAsync(Account account, CancellationToken cancellationToken)
     {

@@ -241,6 +241,11 @@ public sealed class CampaignDesk(
         {
             return CampaignResult.Incomplete;
         }
+        if (campaign.Kind == CampaignKind.Survey && !await Surveys.Surveys.HasQuestionsAsync(db, campaign.Id, cancellationToken))
+        {
+            // A survey without questions: its link would lead to an empty page.
+            return CampaignResult.Incomplete;
+        }
         campaign.Status = CampaignStatus.Scheduled;
         campaign.ScheduledFor = at ?? now;
         Touch(campaign, now);
@@ -316,6 +321,11 @@ public sealed class CampaignDesk(
         {
             return CampaignResult.Incomplete;
         }
+        if (campaign.Kind == CampaignKind.Survey && !await Surveys.Surveys.HasQuestionsAsync(db, campaign.Id, cancellationToken))
+        {
+            // A survey without questions: its link would lead to an empty page.
+            return CampaignResult.Incomplete;
+        }
         var staffId = StaffId();
         var staff = await db.Users.AsNoTracking().SingleAsync(a => a.Id == staffId, cancellationToken);
         var profile = directory.Open(staff);
@@ -326,7 +336,7 @@ public sealed class CampaignDesk(
             {
                 return CampaignResult.NoOwnAddress;
             }
-            outbox.Add(staffId, MessageChannel.Sms, "campaign-test", messages.Sms(campaign, language, profile.Phone));
+            outbox.Add(staffId, MessageChannel.Sms, "campaign-test", messages.Sms(campaign, language, profile.Phone, staffId));
         }
         else
         {

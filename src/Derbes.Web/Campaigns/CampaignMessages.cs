@@ -24,6 +24,7 @@ public sealed class CampaignMessages(
     DerbesDb db,
     AccountDirectory directory,
     UnsubscribeToken tokens,
+    Surveys.SurveyToken surveyTokens,
     WorkingCalendarProvider calendars,
     IOptionsMonitor<CampaignOptions> options,
     IOptionsMonitor<SiteOptions> site,
@@ -66,7 +67,7 @@ public sealed class CampaignMessages(
         }
         var profile = directory.Open(account!);
         return Composition.Send(campaign.Channel == MessageChannel.Sms
-            ? Sms(campaign, account!.PreferredLanguage, profile.Phone!)
+            ? Sms(campaign, account!.PreferredLanguage, profile.Phone!, account.Id)
             : Email(campaign, account!.Id, account.PreferredLanguage, profile.FirstName, profile.Email, consent!.At, test: false));
     }
 
@@ -88,9 +89,13 @@ public sealed class CampaignMessages(
             var reason = l["Campaign.Email.Reason", s.Name, agreed].Value;
             var stop = l["Campaign.Email.Unsubscribe"].Value;
             var footer = l["Email.Footer", s.Name, s.CareEmail].Value;
+            // A survey: the link to its questions, under the text (opens without signing in).
+            var survey = campaign.Kind == CampaignKind.Survey ? SurveyLink(accountId, campaign, text.Language) : null;
+            var surveyButton = survey is null ? "" : EmailLayout.Button(survey, l["Survey.Email.Button"].Value);
             var plain = new StringBuilder()
                 .AppendLine(greeting).AppendLine()
                 .AppendLine(PolicyMarkdown.ToPlainText(text.Body).Trim()).AppendLine()
+                .Append(survey is null ? "" : l["Survey.Email.Button"].Value + ": " + survey + Environment.NewLine + Environment.NewLine)
                 .AppendLine("-- ").AppendLine(reason)
                 .Append(stop).Append(": ").AppendLine(link)
                 .AppendLine(footer)
@@ -99,6 +104,7 @@ public sealed class CampaignMessages(
             var content = $"""
                 <p>{e.Encode(greeting)}</p>
                 {PolicyMarkdown.ToHtml(text.Body)}
+                {surveyButton}
                 <p style="margin-top:32px;font-size:13px;color:#4a5a4c">{e.Encode(reason)} <a href="{e.Encode(link)}" style="color:#0a7d3b">{e.Encode(stop)}</a></p>
                 """;
             var html = EmailLayout.Document(text.Language, subject, s.Name, content, footer);
@@ -107,12 +113,24 @@ public sealed class CampaignMessages(
         });
     }
 
-    /// <summary>The SMS of <paramref name="campaign"/> in <paramref name="language"/>, with the STOP line.</summary>
-    public MessagePayload Sms(Campaign campaign, string language, string phone)
+    /// <summary>
+    /// The SMS of <paramref name="campaign"/> in <paramref name="language"/>, with the STOP line; a survey's SMS to
+    /// <paramref name="accountId"/> also carries its link, between the text and the STOP line.
+    /// </summary>
+    public MessagePayload Sms(Campaign campaign, string language, string phone, Guid? accountId = null)
     {
         ArgumentNullException.ThrowIfNull(campaign);
         var text = campaign.TextFor(language) ?? throw new InvalidOperationException($"Campaign {campaign.Id} has no text to send.");
-        return new MessagePayload(phone, null, SmsText(text.Body, text.Language), null);
+        var body = campaign.Kind == CampaignKind.Survey && accountId is { } id ? text.Body.Trim() + "\n" + SurveyLink(id, campaign, text.Language) : text.Body;
+        return new MessagePayload(phone, null, SmsText(body, text.Language), null);
+    }
+
+    /// <summary>The link to a survey campaign's questions for one customer, in the language of the text they receive.</summary>
+    public string SurveyLink(Guid accountId, Campaign campaign, string language)
+    {
+        ArgumentNullException.ThrowIfNull(campaign);
+        var token = surveyTokens.Create(new Surveys.SurveyClaim(accountId, campaign.Id));
+        return site.CurrentValue.Link("/survey/" + token + "?lang=" + language);
     }
 
     /// <summary>What the customer's phone shows: the text, then how to stop these messages.</summary>

@@ -58,6 +58,12 @@ public abstract class DerbesDb(DbContextOptions options)
     public DbSet<Campaign> Campaigns => Set<Campaign>();
     public DbSet<CampaignText> CampaignTexts => Set<CampaignText>();
     public DbSet<CampaignRun> CampaignRuns => Set<CampaignRun>();
+    // Surveys (policy 2.2.4): questions; responses and their answers apart from identity; who took part, apart from both.
+    public DbSet<Derbes.Web.Campaigns.Surveys.SurveyQuestion> SurveyQuestions => Set<Derbes.Web.Campaigns.Surveys.SurveyQuestion>();
+    public DbSet<Derbes.Web.Campaigns.Surveys.SurveyQuestionText> SurveyQuestionTexts => Set<Derbes.Web.Campaigns.Surveys.SurveyQuestionText>();
+    public DbSet<Derbes.Web.Campaigns.Surveys.SurveyResponse> SurveyResponses => Set<Derbes.Web.Campaigns.Surveys.SurveyResponse>();
+    public DbSet<Derbes.Web.Campaigns.Surveys.SurveyAnswer> SurveyAnswers => Set<Derbes.Web.Campaigns.Surveys.SurveyAnswer>();
+    public DbSet<Derbes.Web.Campaigns.Surveys.SurveyParticipation> SurveyParticipations => Set<Derbes.Web.Campaigns.Surveys.SurveyParticipation>();
 
     // One writer links chained records at a time in this process; a provider with several instances adds
     // its own cross-process lock in LockChainsAsync.
@@ -481,6 +487,46 @@ public abstract class DerbesDb(DbContextOptions options)
             r.HasOne<Campaign>().WithOne().HasForeignKey<CampaignRun>(x => x.CampaignId);
             r.Property(x => x.Cursor).HasMaxLength(32).IsConcurrencyToken();
             r.Property(x => x.ReleasedAt).IsConcurrencyToken();
+        });
+
+        // Surveys. A response (random id, campaign, day) and its answers carry no account and no exact time; the
+        // participation (campaign, keyed HMAC of the account) carries no time and no response id. Its key is the
+        // one-answer-per-customer rule: of two submissions at once, the second fails and stores nothing.
+        builder.Entity<Derbes.Web.Campaigns.Surveys.SurveyQuestion>(q =>
+        {
+            q.Ignore(x => x.HasOptions);
+            q.Ignore(x => x.OptionCount);
+            q.HasIndex(x => new { x.CampaignId, x.Position });
+            q.HasOne<Campaign>().WithMany().HasForeignKey(x => x.CampaignId).OnDelete(DeleteBehavior.Cascade);
+            q.HasMany(x => x.Texts).WithOne().HasForeignKey(t => t.QuestionId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<Derbes.Web.Campaigns.Surveys.SurveyQuestionText>(t =>
+        {
+            t.Ignore(x => x.OptionList);
+            t.HasKey(x => new { x.QuestionId, x.Language });
+            t.Property(x => x.Language).HasMaxLength(2);
+            t.Property(x => x.Prompt).HasMaxLength(Derbes.Web.Campaigns.Surveys.SurveyQuestion.MaxPrompt);
+            t.Property(x => x.Options).HasMaxLength((Derbes.Web.Campaigns.Surveys.SurveyQuestion.MaxOption + 1) * Derbes.Web.Campaigns.Surveys.SurveyQuestion.MaxOptions);
+        });
+        builder.Entity<Derbes.Web.Campaigns.Surveys.SurveyResponse>(r =>
+        {
+            r.Property(x => x.Id).ValueGeneratedNever();
+            r.HasIndex(x => x.CampaignId);
+            r.HasOne<Campaign>().WithMany().HasForeignKey(x => x.CampaignId).OnDelete(DeleteBehavior.Cascade);
+            r.HasMany(x => x.Answers).WithOne().HasForeignKey(a => a.ResponseId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<Derbes.Web.Campaigns.Surveys.SurveyAnswer>(a =>
+        {
+            a.HasKey(x => new { x.ResponseId, x.QuestionId, x.Item });
+            a.HasIndex(x => x.QuestionId);
+            a.HasOne<Derbes.Web.Campaigns.Surveys.SurveyQuestion>().WithMany().HasForeignKey(x => x.QuestionId).OnDelete(DeleteBehavior.Cascade);
+            a.Property(x => x.Text).HasMaxLength(Derbes.Web.Campaigns.Surveys.SurveyQuestion.MaxFreeText);
+        });
+        builder.Entity<Derbes.Web.Campaigns.Surveys.SurveyParticipation>(p =>
+        {
+            p.HasKey(x => new { x.CampaignId, x.AccountKey });
+            p.Property(x => x.AccountKey).HasMaxLength(64);
+            p.HasOne<Campaign>().WithMany().HasForeignKey(x => x.CampaignId).OnDelete(DeleteBehavior.Cascade);
         });
 
         // The app's tokens (hashes only), each in a session: deleting a session takes its tokens with it.

@@ -265,6 +265,9 @@ public static class DerbesServices
         services.AddScoped<Campaigns.Unsubscriptions>();
         services.AddSingleton<Campaigns.CampaignSender>();
         services.AddHostedService(sp => sp.GetRequiredService<Campaigns.CampaignSender>());
+        // Surveys: the link's token (and the participation key), the questions, the answers, the results.
+        services.AddSingleton<Campaigns.Surveys.SurveyToken>();
+        services.AddScoped<Campaigns.Surveys.Surveys>();
 
         services.AddSingleton<OutboxSignal>();
         services.AddScoped<Outbox>();

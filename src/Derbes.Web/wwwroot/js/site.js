@@ -87,3 +87,18 @@
         });
     });
 })();
+
+// Characters left in a textarea with data-counter (a survey's free text): the hint it names shows them as one types.
+(function () {
+    "use strict";
+    document.querySelectorAll("textarea[data-counter]").forEach(function (area) {
+        var output = document.getElementById(area.getAttribute("data-counter"));
+        var max = parseInt(area.getAttribute("maxlength"), 10);
+        if (!output || !max || !output.getAttribute("data-left")) { return; }
+        var update = function () {
+            output.textContent = output.getAttribute("data-left").replace("{0}", String(Math.max(0, max - area.value.length)));
+        };
+        area.addEventListener("input", update);
+        if (area.value.length > 0) { update(); }
+    });
+})();
