@@ -45,7 +45,7 @@ public sealed record CampaignInput(
 public sealed record CampaignProblem(string Field, string Error);
 
 /// <summary>Where a campaign's messages stand. Skipped: not sent at the moment of sending (consent withdrawn, account no longer active, cancelled).</summary>
-public sealed record CampaignFigures(int Audience, int Queued, int Sent, int Skipped, int Failed, int Waiting, int Unsubscribed);
+public sealed record CampaignFigures(int Audience, int Queued, int Sent, int Skipped, int Failed, int Waiting, int Unsubscribed, int Responses = 0);
 
 /// <summary>A row of the list, with its figures.</summary>
 public sealed record CampaignRow(Campaign Campaign, CampaignFigures Figures);
@@ -60,6 +60,7 @@ public sealed record CampaignRow(Campaign Campaign, CampaignFigures Figures);
 public sealed class CampaignDesk(
     DerbesDb db,
     CampaignMessages messages,
+    Surveys.Surveys surveys,
     AccountDirectory directory,
     Outbox outbox,
     AuditTrail audit,
@@ -100,6 +101,7 @@ public sealed class CampaignDesk(
             .Select(g => new { g.Key.Sent, g.Key.Skipped, g.Key.GivenUp, Count = g.Count() })
             .ToListAsync(cancellationToken);
         var unsubscribed = await db.ConsentRecords.AsNoTracking().CountAsync(c => c.Reference == reference && !c.Granted, cancellationToken);
+        var responses = campaign.Kind == CampaignKind.Survey ? await surveys.ResponseCountAsync(campaign.Id, cancellationToken) : 0;
         return new CampaignFigures(
             run.Queued,
             groups.Sum(g => g.Count),
@@ -107,7 +109,8 @@ public sealed class CampaignDesk(
             groups.Where(g => g.Sent && g.Skipped).Sum(g => g.Count),
             groups.Where(g => !g.Sent && g.GivenUp).Sum(g => g.Count),
             groups.Where(g => !g.Sent && !g.GivenUp).Sum(g => g.Count),
-            unsubscribed);
+            unsubscribed,
+            responses);
     }
 
     /// <summary>What must be fixed before the campaign can be saved: each field with its error's resource key.</summary>

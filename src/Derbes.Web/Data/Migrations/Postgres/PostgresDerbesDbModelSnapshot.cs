@@ -476,6 +476,117 @@ namespace Derbes.Web.Data.Migrations.Postgres
                     b.ToTable("CampaignTexts");
                 });
 
+            modelBuilder.Entity("Derbes.Web.Campaigns.Surveys.SurveyAnswer", b =>
+                {
+                    b.Property<Guid>("ResponseId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("QuestionId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Item")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("Option")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("Rating")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Text")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.HasKey("ResponseId", "QuestionId", "Item");
+
+                    b.HasIndex("QuestionId");
+
+                    b.ToTable("SurveyAnswers");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.Surveys.SurveyParticipation", b =>
+                {
+                    b.Property<long>("CampaignId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("AccountKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("CampaignId", "AccountKey");
+
+                    b.ToTable("SurveyParticipations");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.Surveys.SurveyQuestion", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("CampaignId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("Required")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("Type")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CampaignId", "Position");
+
+                    b.ToTable("SurveyQuestions");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.Surveys.SurveyQuestionText", b =>
+                {
+                    b.Property<long>("QuestionId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Language")
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)");
+
+                    b.Property<string>("Options")
+                        .IsRequired()
+                        .HasMaxLength(2010)
+                        .HasColumnType("character varying(2010)");
+
+                    b.Property<string>("Prompt")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.HasKey("QuestionId", "Language");
+
+                    b.ToTable("SurveyQuestionTexts");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.Surveys.SurveyResponse", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("CampaignId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CampaignId");
+
+                    b.ToTable("SurveyResponses");
+                });
+
             modelBuilder.Entity("Derbes.Web.Consents.ConsentRecord", b =>
                 {
                     b.Property<long>("Id")
@@ -1638,6 +1749,57 @@ namespace Derbes.Web.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Derbes.Web.Campaigns.Surveys.SurveyAnswer", b =>
+                {
+                    b.HasOne("Derbes.Web.Campaigns.Surveys.SurveyQuestion", null)
+                        .WithMany()
+                        .HasForeignKey("QuestionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Derbes.Web.Campaigns.Surveys.SurveyResponse", null)
+                        .WithMany("Answers")
+                        .HasForeignKey("ResponseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.Surveys.SurveyParticipation", b =>
+                {
+                    b.HasOne("Derbes.Web.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.Surveys.SurveyQuestion", b =>
+                {
+                    b.HasOne("Derbes.Web.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.Surveys.SurveyQuestionText", b =>
+                {
+                    b.HasOne("Derbes.Web.Campaigns.Surveys.SurveyQuestion", null)
+                        .WithMany("Texts")
+                        .HasForeignKey("QuestionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.Surveys.SurveyResponse", b =>
+                {
+                    b.HasOne("Derbes.Web.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Derbes.Web.Disclosures.DisclosureSubject", b =>
                 {
                     b.HasOne("Derbes.Web.Disclosures.Disclosure", null)
@@ -1742,6 +1904,16 @@ namespace Derbes.Web.Data.Migrations.Postgres
             modelBuilder.Entity("Derbes.Web.Campaigns.Campaign", b =>
                 {
                     b.Navigation("Texts");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.Surveys.SurveyQuestion", b =>
+                {
+                    b.Navigation("Texts");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.Surveys.SurveyResponse", b =>
+                {
+                    b.Navigation("Answers");
                 });
 
             modelBuilder.Entity("Derbes.Web.Privacy.PolicyDraft", b =>

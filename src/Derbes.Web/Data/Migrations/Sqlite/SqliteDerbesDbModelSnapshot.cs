@@ -459,6 +459,115 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                     b.ToTable("CampaignTexts");
                 });
 
+            modelBuilder.Entity("Derbes.Web.Campaigns.Surveys.SurveyAnswer", b =>
+                {
+                    b.Property<Guid>("ResponseId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("QuestionId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Item")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("Option")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("Rating")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Text")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ResponseId", "QuestionId", "Item");
+
+                    b.HasIndex("QuestionId");
+
+                    b.ToTable("SurveyAnswers");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.Surveys.SurveyParticipation", b =>
+                {
+                    b.Property<long>("CampaignId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AccountKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("CampaignId", "AccountKey");
+
+                    b.ToTable("SurveyParticipations");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.Surveys.SurveyQuestion", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CampaignId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Required")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Type")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CampaignId", "Position");
+
+                    b.ToTable("SurveyQuestions");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.Surveys.SurveyQuestionText", b =>
+                {
+                    b.Property<long>("QuestionId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Language")
+                        .HasMaxLength(2)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Options")
+                        .IsRequired()
+                        .HasMaxLength(2010)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Prompt")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("QuestionId", "Language");
+
+                    b.ToTable("SurveyQuestionTexts");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.Surveys.SurveyResponse", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CampaignId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CampaignId");
+
+                    b.ToTable("SurveyResponses");
+                });
+
             modelBuilder.Entity("Derbes.Web.Consents.ConsentRecord", b =>
                 {
                     b.Property<long>("Id")
@@ -1601,6 +1710,57 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Derbes.Web.Campaigns.Surveys.SurveyAnswer", b =>
+                {
+                    b.HasOne("Derbes.Web.Campaigns.Surveys.SurveyQuestion", null)
+                        .WithMany()
+                        .HasForeignKey("QuestionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Derbes.Web.Campaigns.Surveys.SurveyResponse", null)
+                        .WithMany("Answers")
+                        .HasForeignKey("ResponseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.Surveys.SurveyParticipation", b =>
+                {
+                    b.HasOne("Derbes.Web.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.Surveys.SurveyQuestion", b =>
+                {
+                    b.HasOne("Derbes.Web.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.Surveys.SurveyQuestionText", b =>
+                {
+                    b.HasOne("Derbes.Web.Campaigns.Surveys.SurveyQuestion", null)
+                        .WithMany("Texts")
+                        .HasForeignKey("QuestionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.Surveys.SurveyResponse", b =>
+                {
+                    b.HasOne("Derbes.Web.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Derbes.Web.Disclosures.DisclosureSubject", b =>
                 {
                     b.HasOne("Derbes.Web.Disclosures.Disclosure", null)
@@ -1705,6 +1865,16 @@ namespace Derbes.Web.Data.Migrations.Sqlite
             modelBuilder.Entity("Derbes.Web.Campaigns.Campaign", b =>
                 {
                     b.Navigation("Texts");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.Surveys.SurveyQuestion", b =>
+                {
+                    b.Navigation("Texts");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Campaigns.Surveys.SurveyResponse", b =>
+                {
+                    b.Navigation("Answers");
                 });
 
             modelBuilder.Entity("Derbes.Web.Privacy.PolicyDraft", b =>
