@@ -33,6 +33,8 @@ public sealed class CampaignMessages(
 {
     // One instance serves one outbox batch: a campaign is read once per batch, so a pause stops it within a batch.
     private readonly Dictionary<long, Campaign?> _campaigns = [];
+    // Every message of a campaign in one language has the same body: rendered (parsed, sanitized) once per batch.
+    private readonly Dictionary<string, (string Plain, string Html)> _bodies = new(StringComparer.Ordinal);
 
     public async Task<Composition> ComposeAsync(OutboxMessage message, CancellationToken cancellationToken)
     {
@@ -92,9 +94,14 @@ public sealed class CampaignMessages(
             // A survey: the link to its questions, under the text (opens without signing in).
             var survey = campaign.Kind == CampaignKind.Survey ? SurveyLink(accountId, campaign, text.Language) : null;
             var surveyButton = survey is null ? "" : EmailLayout.Button(survey, l["Survey.Email.Button"].Value);
+            if (!_bodies.TryGetValue(text.Body, out var body))
+            {
+                body = (PolicyMarkdown.ToPlainText(text.Body).Trim(), PolicyMarkdown.ToHtml(text.Body));
+                _bodies[text.Body] = body;
+            }
             var plain = new StringBuilder()
                 .AppendLine(greeting).AppendLine()
-                .AppendLine(PolicyMarkdown.ToPlainText(text.Body).Trim()).AppendLine()
+                .AppendLine(body.Plain).AppendLine()
                 .Append(survey is null ? "" : l["Survey.Email.Button"].Value + ": " + survey + Environment.NewLine + Environment.NewLine)
                 .AppendLine("-- ").AppendLine(reason)
                 .Append(stop).Append(": ").AppendLine(link)
@@ -103,7 +110,7 @@ public sealed class CampaignMessages(
             var e = HtmlEncoder.Default;
             var content = $"""
                 <p>{e.Encode(greeting)}</p>
-                {PolicyMarkdown.ToHtml(text.Body)}
+                {body.Html}
                 {surveyButton}
                 <p style="margin-top:32px;font-size:13px;color:#4a5a4c">{e.Encode(reason)} <a href="{e.Encode(link)}" style="color:#0a7d3b">{e.Encode(stop)}</a></p>
                 """;
