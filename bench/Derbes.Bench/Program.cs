@@ -6,11 +6,19 @@ using Derbes.Bench;
 //       Sign-in capacity against the password hash's own cost, per database provider, side by side.
 //   Derbes.Bench notices [customers]
 //       Publishes an edition to that many customers in PostgreSQL and times the queueing of every notice.
+//   Derbes.Bench campaign [customers] [emails]
+//       Plans an email campaign to that many customers in PostgreSQL and measures the sender against a local SMTP sink.
 //   Derbes.Bench scale [customers] [lookups]
 //       Bulk-loads customers into PostgreSQL and times the account look-ups on the database server.
 if (args.Length > 0 && args[0] == "notices")
 {
     return await NoticeBench.RunAsync(BenchPaths.Root(), args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000);
+}
+if (args.Length > 0 && args[0] == "campaign")
+{
+    var customers = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000;
+    var emails = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5_000;
+    return await CampaignBench.RunAsync(BenchPaths.Root(), customers, emails);
 }
 if (args.Length > 0 && args[0] == "scale")
 {

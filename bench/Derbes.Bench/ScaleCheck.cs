@@ -86,7 +86,7 @@ internal static partial class ScaleCheck
     /// two binary COPYs running alongside: accounts and data keys. All share one Argon2id hash: hashing a
     /// million passwords would take hours and verifying any of them costs the same.
     /// </summary>
-    internal static (ulong Users, ulong Keys) Load(string connectionString, DbContextOptions<PostgresDerbesDb> options, MasterKeyRing keys, BlindIndex index, string hash, int customers)
+    internal static (ulong Users, ulong Keys) Load(string connectionString, DbContextOptions<PostgresDerbesDb> options, MasterKeyRing keys, BlindIndex index, string hash, int customers, bool advertising = false)
     {
         BulkCopy<Account> userCopy;
         BulkCopy<DataKey> keyCopy;
@@ -101,6 +101,9 @@ internal static partial class ScaleCheck
         // order (explicit ids, so the chain's order is the table's), with the wording stored once.
         const string Wording = "I agree to the processing of my personal data under the policy, edition 1 (benchmark customer).";
         var wordingSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Wording)));
+        // With advertising: the email advertising consent of AdvertisingEmail(i), right after each customer's processing consent.
+        const string AdvertisingWording = "I agree to receive advertising, information and surveys from SMALL by email (benchmark customer).";
+        var advertisingSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(AdvertisingWording)));
         var previousHash = HashChain.Genesis;
         long nextConsentId = 1;
         using var failed = new CancellationTokenSource();
@@ -152,29 +155,43 @@ internal static partial class ScaleCheck
                     }
                     db.DataKeys.Local.CopyTo(wrapped, first);
                 });
-                var records = new ConsentRecord[count];
+                var records = new List<ConsentRecord>(advertising ? 2 * count : count);
                 var at = HashChain.StorablePrecision(now);
-                for (var j = 0; j < count; j++)
+                void Chain(Guid accountId, ConsentPurpose purpose, bool granted, string sha, DateTimeOffset when)
                 {
                     var record = new ConsentRecord
                     {
                         Id = nextConsentId++,
-                        AccountId = accounts[j].Id,
-                        Purpose = ConsentPurpose.Processing,
-                        Granted = true,
+                        AccountId = accountId,
+                        Purpose = purpose,
+                        Granted = granted,
+                        Action = granted ? ConsentAction.Grant : ConsentAction.Withdraw,
                         EditionNumber = 1,
                         Language = "kk",
-                        TextSha256 = wordingSha,
-                        At = at,
+                        TextSha256 = sha,
+                        At = when,
                         PreviousHash = previousHash,
                     };
                     record.Hash = HashChain.Link(previousHash, record.CanonicalContent());
                     previousHash = record.Hash;
-                    records[j] = record;
+                    records.Add(record);
+                }
+                for (var j = 0; j < count; j++)
+                {
+                    Chain(accounts[j].Id, ConsentPurpose.Processing, granted: true, wordingSha, at);
+                    var choice = advertising ? AdvertisingEmail(start + j) : AdvertisingChoice.None;
+                    if (choice != AdvertisingChoice.None)
+                    {
+                        Chain(accounts[j].Id, ConsentPurpose.AdvertisingEmail, granted: true, advertisingSha, at);
+                    }
+                    if (choice == AdvertisingChoice.GrantedThenWithdrawn)
+                    {
+                        Chain(accounts[j].Id, ConsentPurpose.AdvertisingEmail, granted: false, advertisingSha, at.AddSeconds(1));
+                    }
                 }
                 users.Add(accounts, failed.Token);
                 dataKeys.Add(wrapped, failed.Token);
-                consents.Add(records, failed.Token);
+                consents.Add([.. records], failed.Token);
                 if ((start / Batch) % 10 == 9)
                 {
                     Console.WriteLine($"  {start + count:N0} built, {progress.Elapsed.TotalSeconds:F0} s");
@@ -195,12 +212,30 @@ internal static partial class ScaleCheck
         using (var db = new PostgresDerbesDb(options))
         {
             db.ConsentTexts.Add(new ConsentText { Sha256 = wordingSha, Language = "kk", Text = Wording });
+            if (advertising)
+            {
+                db.ConsentTexts.Add(new ConsentText { Sha256 = advertisingSha, Language = "kk", Text = AdvertisingWording });
+            }
             db.SaveChanges();
             // The ids were given explicitly; the next record the site writes follows them.
             db.Database.ExecuteSqlRaw("SELECT setval(pg_get_serial_sequence('\"ConsentRecords\"', 'Id'), (SELECT max(\"Id\") FROM \"ConsentRecords\"))");
         }
         return (userTask.GetAwaiter().GetResult(), keyTask.GetAwaiter().GetResult());
     }
+
+    internal enum AdvertisingChoice
+    {
+        None,
+        Granted,
+        GrantedThenWithdrawn,
+    }
+
+    /// <summary>
+    /// Customer <paramref name="i"/>'s email advertising consent when loaded with it: 80 % agreed (every customer but
+    /// each fifth), and one in 25 of all customers then withdrew (a later record), so the latest record decides: 76 %.
+    /// </summary>
+    internal static AdvertisingChoice AdvertisingEmail(int i) =>
+        i % 5 == 0 ? AdvertisingChoice.None : i % 25 == 1 ? AdvertisingChoice.GrantedThenWithdrawn : AdvertisingChoice.Granted;
 
     private static Account NewCustomer(int i, string hash, DateTimeOffset now)
     {

@@ -102,18 +102,9 @@ public sealed partial class CampaignSender(
         var batchSize = options.CurrentValue.PlanBatchSize;
         var cursor = run.Cursor;
         var now = Clock.GetUtcNow();
-        // Translated to SQL ("NormalizedUserName" > @cursor); customer numbers are ten ASCII digits, so every
-        // collation orders them alike. The analyzer's advice applies to comparisons run in .NET.
-#pragma warning disable CA1309
-        var recipients = await CampaignAudience.Of(db, campaign).AsNoTracking()
-            .Where(a => string.Compare(a.NormalizedUserName!, cursor) > 0)
-            .OrderBy(a => a.NormalizedUserName)
-            .Select(a => new { a.Id, a.NormalizedUserName })
-            .Take(batchSize)
-            .ToListAsync(cancellationToken);
-#pragma warning restore CA1309
+        var recipients = await NextBatch(db, campaign, cursor, batchSize).ToListAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        run.Cursor = recipients.Count > 0 ? recipients[^1].NormalizedUserName! : cursor;
+        run.Cursor = recipients.Count > 0 ? recipients[^1].NormalizedUserName : cursor;
         run.Queued += recipients.Count;
         if (recipients.Count < batchSize)
         {
@@ -144,6 +135,23 @@ public sealed partial class CampaignSender(
             LogQueued(logger, id, run.Queued);
         }
         return recipients.Count;
+    }
+
+    /// <summary>
+    /// The next <paramref name="size"/> recipients of <paramref name="campaign"/> after <paramref name="cursor"/>, in
+    /// customer-number order: what one planning step queues (public so the benchmark can print its plan).
+    /// </summary>
+    public static IQueryable<CampaignRecipient> NextBatch(DerbesDb db, Campaign campaign, string cursor, int size)
+    {
+        // Translated to SQL ("NormalizedUserName" > @cursor); customer numbers are ten ASCII digits, so every
+        // collation orders them alike. The analyzer's advice applies to comparisons run in .NET.
+#pragma warning disable CA1309
+        return CampaignAudience.Of(db, campaign).AsNoTracking()
+            .Where(a => string.Compare(a.NormalizedUserName!, cursor) > 0)
+            .OrderBy(a => a.NormalizedUserName)
+            .Select(a => new CampaignRecipient(a.Id, a.NormalizedUserName!))
+            .Take(size);
+#pragma warning restore CA1309
     }
 
     /// <summary>Releases what the pace allows since the last release, if the campaign is sending and the window is open.</summary>
@@ -238,3 +246,6 @@ public sealed partial class CampaignSender(
     [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {Id} completed")]
     private static partial void LogCompleted(ILogger logger, long id);
 }
+
+/// <summary>One customer a campaign is queued for, and the customer number the planning cursor moves to.</summary>
+public sealed record CampaignRecipient(Guid Id, string NormalizedUserName);
