@@ -72,9 +72,9 @@ public sealed partial class CampaignSender(
             campaign.Status = CampaignStatus.Sending;
             campaign.StartedAt = now;
             campaign.Version++;
-            // As if the last release were one message's interval ago: the first message may leave at once.
-            var perMinute = campaign.Channel == MessageChannel.Sms ? options.CurrentValue.SmsPerMinute : options.CurrentValue.EmailsPerMinute;
-            db.CampaignRuns.Add(new CampaignRun { CampaignId = campaign.Id, ReleasedAt = now - (TimeSpan.FromMinutes(1) / perMinute) });
+            // The pace counts from the time it was due to start (at most a minute's worth accrues, as always).
+            var startedFrom = campaign.ScheduledFor is { } at && at < now ? at : now;
+            db.CampaignRuns.Add(new CampaignRun { CampaignId = campaign.Id, ReleasedAt = startedFrom });
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
@@ -125,8 +125,10 @@ public sealed partial class CampaignSender(
             })], cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
-        catch (DbUpdateConcurrencyException)
+        catch (Exception ex) when (ex is DbUpdateException or System.Data.Common.DbException)
         {
+            // Another instance moved the cursor first (or, behind it, queued one of these customers: the outbox holds
+            // one message per customer and campaign): this batch is void, theirs stands.
             await transaction.RollbackAsync(cancellationToken);
             return 0;
         }

@@ -17,6 +17,10 @@ public sealed class DeferredMessages(DerbesDb db, AccountDirectory directory, Ac
     // A batch of notices is mostly one edition: read it once per batch (this service lives for one batch).
     private readonly Dictionary<int, Privacy.PolicyEdition> _editions = [];
 
+    /// <summary>Reads at once what the batch's messages will need (a campaign's recipients and their consents).</summary>
+    public Task PrepareAsync(IReadOnlyCollection<OutboxMessage> batch, CancellationToken cancellationToken) =>
+        campaigns.PrefetchAsync(batch, cancellationToken);
+
     /// <summary>The message to send, why it is no longer sent, or that it must wait (a campaign paused or outside its window).</summary>
     public async Task<Composition> ComposeAsync(OutboxMessage message, CancellationToken cancellationToken)
     {

@@ -74,6 +74,7 @@ public sealed partial class OutboxWorker(
         var sms = scope.ServiceProvider.GetRequiredService<ISmsGateway>();
         var mail = scope.ServiceProvider.GetRequiredService<IOptions<MailOptions>>().Value;
         var deferred = scope.ServiceProvider.GetRequiredService<DeferredMessages>();
+        await deferred.PrepareAsync(claimed, cancellationToken);
         foreach (var message in claimed)
         {
             try

@@ -123,8 +123,10 @@ public sealed partial class PolicyNotices(
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
-        catch (DbUpdateConcurrencyException)
+        catch (DbUpdateException)
         {
+            // Another instance moved the cursor (a concurrency conflict), or queued some of these customers first (the
+            // outbox's one message per customer and edition): this batch is void, theirs stands.
             await transaction.RollbackAsync(cancellationToken);
             return 0;
         }
