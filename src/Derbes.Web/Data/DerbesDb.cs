@@ -451,6 +451,9 @@ public abstract class DerbesDb(DbContextOptions options)
         builder.Entity<OutboxMessage>(m =>
         {
             m.HasIndex(x => new { x.SentAt, x.AvailableAt });
+            // The workers' claim, oldest first: only the messages not yet sent, so a claim late in a campaign does not walk
+            // past the hundreds of thousands already sent ("SentAt" IS NULL reads the same on SQLite and PostgreSQL).
+            m.HasIndex(x => x.Id).HasDatabaseName("IX_Outbox_Unsent").HasFilter("\"SentAt\" IS NULL");
             // One message of a campaign (or a policy edition's notice) per customer, whatever the instances do; and a
             // campaign's held messages found for release. Messages without a reference are not constrained (NULLs differ).
             m.HasIndex(x => new { x.Reference, x.AccountId }).IsUnique();

@@ -1108,6 +1108,10 @@ namespace Derbes.Web.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("Id")
+                        .HasDatabaseName("IX_Outbox_Unsent")
+                        .HasFilter("\"SentAt\" IS NULL");
+
                     b.HasIndex("Reference", "AccountId")
                         .IsUnique();
 

@@ -1081,6 +1081,10 @@ namespace Derbes.Web.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("Id")
+                        .HasDatabaseName("IX_Outbox_Unsent")
+                        .HasFilter("\"SentAt\" IS NULL");
+
                     b.HasIndex("Reference", "AccountId")
                         .IsUnique();
 
