@@ -30,6 +30,9 @@ internal sealed class Walk(IPage page, string language, ITestOutputHelper output
             HasTouch = true,
             Locale = language,
         });
+        // A small machine running three sites, three browsers and their tests at once can take a while over one page.
+        context.SetDefaultTimeout(60_000);
+        context.SetDefaultNavigationTimeout(60_000);
         await AddAxeAsync(context);
         return context;
     }
