@@ -70,7 +70,11 @@ public sealed class Campaign
     public List<CampaignText> Texts { get; set; } = [];
 
     /// <summary>The consent every recipient must have, now and when their message leaves.</summary>
-    public ConsentPurpose Purpose => Channel == MessageChannel.Sms ? ConsentPurpose.AdvertisingSms : ConsentPurpose.AdvertisingEmail;
+    public ConsentPurpose Purpose => PurposeOf(Channel);
+
+    /// <summary>The consent that advertising, information and surveys by <paramref name="channel"/> need (policy 2.2.4).</summary>
+    public static ConsentPurpose PurposeOf(MessageChannel channel) =>
+        channel == MessageChannel.Sms ? ConsentPurpose.AdvertisingSms : ConsentPurpose.AdvertisingEmail;
 
     /// <summary>The outbox reference of this campaign's messages ("campaign:12").</summary>
     public string Reference => ReferenceOf(Id);

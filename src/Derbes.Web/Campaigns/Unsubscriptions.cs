@@ -38,7 +38,7 @@ public sealed class Unsubscriptions(DerbesDb db, ConsentSwitches switches)
         {
             return (UnsubscribeOutcome.Test, account);
         }
-        var purpose = channel == MessageChannel.Sms ? ConsentPurpose.AdvertisingSms : ConsentPurpose.AdvertisingEmail;
+        var purpose = Campaign.PurposeOf(channel);
         var result = await switches.SwitchAsync(account.Id, purpose, agree: false, by, cancellationToken, account.PreferredLanguage, reference);
         return (result == ConsentSwitchResult.Changed ? UnsubscribeOutcome.Done : UnsubscribeOutcome.AlreadyOut, account);
     }
@@ -60,7 +60,7 @@ public sealed class Unsubscriptions(DerbesDb db, ConsentSwitches switches)
         {
             return UnsubscribeOutcome.Test;
         }
-        var purpose = channel == MessageChannel.Sms ? ConsentPurpose.AdvertisingSms : ConsentPurpose.AdvertisingEmail;
+        var purpose = Campaign.PurposeOf(channel);
         var subscribed = await db.ConsentRecords.AsNoTracking()
             .Where(c => c.AccountId == accountId && c.Purpose == purpose)
             .OrderByDescending(c => c.Id)
