@@ -25,10 +25,10 @@ builder.AddDerbesApi();
 
 var app = builder.Build();
 
-// Operator commands (verify-audit) use the same configuration and database, then exit.
+// Operator commands (backup, restore, verify-backup, verify-audit) use the same configuration and database, then exit.
 if (Commands.Named(args) is { } command)
 {
-    return await Commands.RunAsync(app, command, Console.Out);
+    return await Commands.RunAsync(app, command, args[1..], Console.Out);
 }
 
 // Errors, security headers, HSTS, static files, localisation, authentication, rate limits, pages.

@@ -280,6 +280,8 @@ public abstract class DerbesDb(DbContextOptions options)
         {
             k.HasKey(x => x.AccountId);
             k.Property(x => x.MasterKeyId).HasMaxLength(32);
+            // The backup schedule counts destroyed keys at every look (Backups/KeyCopies).
+            k.HasIndex(x => x.DestroyedAt);
         });
 
         builder.Entity<AccountToken>(t =>

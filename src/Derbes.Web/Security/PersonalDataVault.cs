@@ -78,6 +78,25 @@ public sealed class PersonalDataVault(DerbesDb db, MasterKeyRing keys, TimeProvi
         }
     }
 
+    /// <summary>True when a stored key row unwraps with this key file: a restore's check, which opens no one's data.</summary>
+    public bool Unwraps(DataKey stored)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        if (stored.WrappedKey is null)
+        {
+            return false;
+        }
+        try
+        {
+            CryptographicOperations.ZeroMemory(Unwrap(stored.WrappedKey, stored.AccountId, stored.MasterKeyId));
+            return true;
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
+    }
+
     private byte[] Key(Guid accountId)
     {
         if (_open.TryGetValue(accountId, out var key))

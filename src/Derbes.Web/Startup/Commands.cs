@@ -1,4 +1,6 @@
+using System.Globalization;
 using Derbes.Web.Audit;
+using Derbes.Web.Backups;
 using Derbes.Web.Data;
 
 namespace Derbes.Web.Startup;
@@ -6,14 +8,17 @@ namespace Derbes.Web.Startup;
 /// <summary>
 /// Operator commands run with the site's own configuration instead of serving it:
 /// <c>dotnet run --project src/Derbes.Web -- verify-audit</c> (the audit trail and the consent ledger) or
-/// <c>-- verify-consents</c> (the consent ledger alone).
+/// <c>-- verify-consents</c> (the consent ledger alone), <c>-- backup</c> (an archive copy and a key copy now),
+/// <c>-- restore ARCHIVE [--keys KEYCOPY]</c> (into an empty instance) and <c>-- verify-backup ARCHIVE [--keys KEYCOPY]</c>
+/// (restored into a temporary database and checked).
 /// </summary>
 public static class Commands
 {
     /// <summary>The command named by the arguments, or null to run the site.</summary>
-    public static string? Named(string[] args) => args is [var first, ..] && first is "verify-audit" or "verify-consents" ? first : null;
+    public static string? Named(string[] args) =>
+        args is [var first, ..] && first is "verify-audit" or "verify-consents" or "backup" or "restore" or "verify-backup" ? first : null;
 
-    public static async Task<int> RunAsync(WebApplication app, string command, TextWriter output)
+    public static async Task<int> RunAsync(WebApplication app, string command, string[] arguments, TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(output);
@@ -21,8 +26,73 @@ public static class Commands
         {
             "verify-audit" => await VerifyAuditAsync(app.Services, output, CancellationToken.None),
             "verify-consents" => await VerifyConsentsAsync(app.Services, output, CancellationToken.None),
+            "backup" => await BackupAsync(app.Services, output, CancellationToken.None),
+            "restore" or "verify-backup" => await RestoreAsync(app.Services, command, arguments, output, CancellationToken.None),
             _ => 2,
         };
+    }
+
+    /// <summary>Writes an archive copy and a key copy now; exit code 0, or 1 with the reason.</summary>
+    public static async Task<int> BackupAsync(IServiceProvider services, TextWriter output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(output);
+        var archives = services.GetRequiredService<ArchiveCopies>();
+        try
+        {
+            var manifest = await archives.CreateAsync("command", cancellationToken);
+            await output.WriteLineAsync(FormattableString.Invariant($"archive copy: {Path.Combine(archives.Directory, manifest.Name)} ({manifest.Size} bytes, sha256 {manifest.Sha256})"));
+            await output.WriteLineAsync(FormattableString.Invariant($"  {manifest.Tables.Count} tables, {manifest.Tables.Values.Sum()} rows, {manifest.Documents} documents ({manifest.DocumentBytes} bytes)"));
+            await output.WriteLineAsync($"key copy: {Path.Combine(services.GetRequiredService<KeyCopies>().Directory, manifest.KeyCopy)}");
+            return 0;
+        }
+        catch (BackupException ex)
+        {
+            await output.WriteLineAsync("backup FAILED: " + ex.Message);
+            return 1;
+        }
+    }
+
+    /// <summary><c>restore</c> or <c>verify-backup</c> ARCHIVE [--keys KEYCOPY]: exit code 0, 1 with the reason, 2 for wrong arguments.</summary>
+    public static async Task<int> RestoreAsync(IServiceProvider services, string command, string[] arguments, TextWriter output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(arguments);
+        ArgumentNullException.ThrowIfNull(output);
+        var keys = arguments is [_, "--keys", var keyCopy] ? keyCopy : null;
+        if (arguments.Length != 1 && keys is null)
+        {
+            await output.WriteLineAsync($"usage: {command} ARCHIVE [--keys KEYCOPY]   (the key copy defaults to the newest in Backup:KeyDirectory)");
+            return 2;
+        }
+        var file = Path.GetFullPath(arguments[0]);
+        var archives = services.GetRequiredService<ArchiveCopies>();
+        try
+        {
+            if (command == "restore")
+            {
+                var report = await archives.RestoreAsync(file, keys is null ? null : Path.GetFullPath(keys), cancellationToken);
+                await output.WriteLineAsync($"restored {report.Manifest.Name} (made {report.Manifest.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture)}) with key copy {report.KeyCopy}");
+                await output.WriteLineAsync(FormattableString.Invariant($"  {report.Tables.Count} tables, {report.Tables.Values.Sum()} rows, {report.Documents} documents; customer keys: {report.KeysOpen} open, {report.KeysDestroyed} destroyed"));
+                return 0;
+            }
+            var (verified, chains, problems) = await archives.VerifyAsync(file, keys is null ? null : Path.GetFullPath(keys), cancellationToken);
+            await output.WriteLineAsync($"archive copy {verified.Manifest.Name}: checksum, encryption and documents ({verified.Documents}) verified; key copy {verified.KeyCopy}");
+            await output.WriteLineAsync(FormattableString.Invariant($"  tables: {verified.Tables.Count}, rows: {verified.Tables.Values.Sum()}; customer keys: {verified.KeysOpen} open, {verified.KeysDestroyed} destroyed"));
+            await output.WriteLineAsync("  " + AuditLine(chains));
+            await output.WriteLineAsync("  " + ConsentLine(chains.ConsentRecords, chains.FirstBrokenConsentRecord));
+            foreach (var problem in problems)
+            {
+                await output.WriteLineAsync("  PROBLEM: " + problem);
+            }
+            await output.WriteLineAsync(problems.Count == 0 ? "verify-backup: OK" : "verify-backup: FAILED");
+            return problems.Count == 0 ? 0 : 1;
+        }
+        catch (BackupException ex)
+        {
+            await output.WriteLineAsync($"{command} REFUSED: {ex.Message}");
+            return 1;
+        }
     }
 
     /// <summary>

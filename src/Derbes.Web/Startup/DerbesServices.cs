@@ -269,6 +269,14 @@ public static class DerbesServices
         services.AddSingleton<Campaigns.Surveys.SurveyToken>();
         services.AddScoped<Campaigns.Surveys.Surveys>();
 
+        // Archive copies (policy 3.3): encrypted, with a manifest; key copies apart; the daily schedule and its retention.
+        services.AddOptions<Backups.BackupOptions>().BindConfiguration(Backups.BackupOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Backups.ArchiveCipher>();
+        services.AddSingleton<Backups.KeyCopies>();
+        services.AddSingleton<Backups.ArchiveCopies>();
+        services.AddSingleton<Backups.BackupSchedule>();
+        services.AddHostedService(sp => sp.GetRequiredService<Backups.BackupSchedule>());
+
         services.AddSingleton<OutboxSignal>();
         services.AddScoped<Outbox>();
         services.AddScoped<AccountMessages>();

@@ -1496,6 +1496,8 @@ namespace Derbes.Web.Data.Migrations.Postgres
 
                     b.HasKey("AccountId");
 
+                    b.HasIndex("DestroyedAt");
+
                     b.ToTable("DataKeys");
                 });
 

@@ -1463,6 +1463,8 @@ namespace Derbes.Web.Data.Migrations.Sqlite
 
                     b.HasKey("AccountId");
 
+                    b.HasIndex("DestroyedAt");
+
                     b.ToTable("DataKeys");
                 });
 

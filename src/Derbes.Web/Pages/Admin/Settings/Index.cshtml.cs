@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Localization;
+using Microsoft.Extensions.Options;
 
 namespace Derbes.Web.Pages.Admin.Settings;
 
@@ -19,7 +20,7 @@ namespace Derbes.Web.Pages.Admin.Settings;
 /// limit. What is saved here overrides configuration and applies without a restart; every changed key is audited.
 /// </summary>
 [Authorize(Roles = StaffRoles.Administrator)]
-public sealed partial class IndexModel(SettingsStore store, StaffDirectory staff, IStringLocalizer<SharedResource> l) : PageModel
+public sealed partial class IndexModel(SettingsStore store, StaffDirectory staff, Backups.ArchiveCopies archives, IOptionsMonitor<Backups.BackupOptions> backup, IStringLocalizer<SharedResource> l) : PageModel
 {
     /// <summary>The countries offered for the data location; any other two-letter code already configured is offered too.</summary>
     public static readonly string[] Countries = ["KZ", "RU", "KG", "UZ", "DE", "NL", "FI", "IE", "US"];
@@ -31,6 +32,11 @@ public sealed partial class IndexModel(SettingsStore store, StaffDirectory staff
     public InputModel Input { get; set; } = new();
 
     public SettingsSnapshot Snapshot { get; private set; } = null!;
+
+    /// <summary>Where archive copies and key copies are written, when, for how long, and the newest one.</summary>
+    public ArchiveFacts Archives { get; private set; } = null!;
+
+    public sealed record ArchiveFacts(string Directory, string KeyDirectory, bool Scheduled, TimeOnly At, int RetentionDays, int KeyRetentionDays, Backups.BackupManifest? Latest);
 
     /// <summary>Who saved each setting, as the staff list shows them (their email), by account id.</summary>
     public Dictionary<string, string> Editors { get; } = new(StringComparer.Ordinal);
@@ -180,6 +186,9 @@ public sealed partial class IndexModel(SettingsStore store, StaffDirectory staff
 
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
+        var settings = backup.CurrentValue;
+        Archives = new ArchiveFacts(archives.Directory, archives.KeyDirectory, settings.Scheduled, settings.At,
+            (int)settings.Retention.TotalDays, (int)settings.KeyRetention.TotalDays, (await archives.ListAsync(cancellationToken)).Select(c => c.Manifest).FirstOrDefault());
         Snapshot = await store.ReadAsync(cancellationToken);
         foreach (var id in Snapshot.States.Values.Select(s => s.UpdatedBy).OfType<string>().Distinct(StringComparer.Ordinal))
         {

@@ -1,0 +1,470 @@
+using System.Formats.Tar;
+using System.Globalization;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Derbes.Web.Audit;
+using Derbes.Web.Data;
+using Derbes.Web.Documents;
+using Derbes.Web.Requests;
+using Derbes.Web.Security;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Derbes.Web.Backups;
+
+/// <summary>What a restore (or the restore inside a verification) found and did.</summary>
+public sealed record RestoreReport(BackupManifest Manifest, string KeyCopy, IReadOnlyDictionary<string, long> Tables, int KeysOpen, int KeysDestroyed, int Documents);
+
+/// <summary>
+/// Archive copies (policy 3.3): the database (without the customers' data keys) and the document store, as of one
+/// moment, in one compressed file encrypted with a key kept apart from it (<see cref="ArchiveCipher"/>), with a
+/// manifest and checksum beside it; a key copy is written at the same time (<see cref="KeyCopies"/>). Restore goes
+/// only into an empty instance and checks everything before it changes anything; verification restores into a
+/// temporary database and checks the counts, both chains and every document.
+/// </summary>
+public sealed partial class ArchiveCopies(
+    IServiceScopeFactory scopes,
+    IOptionsMonitor<BackupOptions> options,
+    IOptions<DatabaseOptions> database,
+    DataDirectory data,
+    ArchiveCipher cipher,
+    KeyCopies keyCopies,
+    MasterKeyRing keys,
+    IDocumentStore store,
+    TimeProvider clock,
+    ILogger<ArchiveCopies> logger)
+{
+    internal const string Purpose = "archive";
+    public const string Extension = ".dbk";
+    private const string ManifestEntry = "manifest.json";
+    private const string DocumentsPrefix = "documents/";
+
+    public string Directory => data.Resolve(options.CurrentValue.Directory);
+
+    public string KeyDirectory => keyCopies.Directory;
+
+    private DatabaseCopy Copy => DatabaseCopy.For(database.Value.Provider, options.CurrentValue.PostgresBin);
+
+    /// <summary>Writes an archive copy and a key copy of the site as it is now; returns the archive's manifest.</summary>
+    public async Task<BackupManifest> CreateAsync(string origin, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var stamp = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        var name = "derbes-" + stamp + Extension;
+        System.IO.Directory.CreateDirectory(Directory);
+        var path = Path.Combine(Directory, name);
+        if (File.Exists(path))
+        {
+            throw new BackupException($"An archive copy named {name} exists already.");
+        }
+        var work = WorkDirectory();
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<DerbesDb>();
+            var snapshot = await Copy.SnapshotAsync(db.Database.GetConnectionString()!, work, StorageColumns(db), cancellationToken);
+            // After the snapshot: every key of a customer in the snapshot is in this copy (or destroyed since, as it should be).
+            var keyCopy = await keyCopies.WriteAsync(db, stamp, cancellationToken);
+
+            var hashes = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            long documentBytes = 0;
+            var missing = 0;
+            var partial = path + ".partial";
+            await using (var file = File.Create(partial))
+            {
+                await using var sealedStream = cipher.Encrypt(file, Purpose);
+                await using var zipped = new GZipStream(sealedStream, CompressionLevel.Fastest);
+                await using var tar = new TarWriter(zipped, TarEntryFormat.Pax, leaveOpen: false);
+                await tar.WriteEntryAsync(snapshot.File, Copy.EntryName, cancellationToken);
+                foreach (var storageName in snapshot.StorageNames.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+                {
+                    var bytes = await store.GetAsync(storageName, cancellationToken);
+                    if (bytes is null)
+                    {
+                        missing++;
+                        continue;
+                    }
+                    hashes[storageName] = Convert.ToHexStringLower(SHA256.HashData(bytes));
+                    documentBytes += bytes.Length;
+                    using var content = new MemoryStream(bytes, writable: false);
+                    await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, DocumentsPrefix + storageName) { DataStream = content }, cancellationToken);
+                }
+                var inner = new BackupManifest
+                {
+                    Name = name,
+                    CreatedAt = now,
+                    Origin = origin,
+                    Provider = Copy.Provider.ToString(),
+                    Migration = snapshot.Migration,
+                    MasterKeyId = keys.CurrentId,
+                    Tables = new SortedDictionary<string, long>(snapshot.Tables.ToDictionary(), StringComparer.Ordinal),
+                    Documents = hashes.Count,
+                    DocumentBytes = documentBytes,
+                    DocumentsMissing = missing,
+                    DocumentHashes = hashes,
+                    KeyCopy = keyCopy.Name,
+                };
+                using var manifestBytes = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(inner, BackupManifest.Json), writable: false);
+                await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, ManifestEntry) { DataStream = manifestBytes }, cancellationToken);
+            }
+            File.Move(partial, path);
+            var (size, sha) = await HashFileAsync(path, cancellationToken);
+            var manifest = new BackupManifest
+            {
+                Name = name,
+                CreatedAt = now,
+                Origin = origin,
+                Provider = Copy.Provider.ToString(),
+                Migration = snapshot.Migration,
+                MasterKeyId = keys.CurrentId,
+                Tables = new SortedDictionary<string, long>(snapshot.Tables.ToDictionary(), StringComparer.Ordinal),
+                Documents = hashes.Count,
+                DocumentBytes = documentBytes,
+                DocumentsMissing = missing,
+                Size = size,
+                Sha256 = sha,
+                KeyCopy = keyCopy.Name,
+            };
+            await BackupManifest.WriteAsync(BackupManifest.PathFor(path), manifest, cancellationToken);
+
+            var audit = scope.ServiceProvider.GetRequiredService<AuditTrail>();
+            audit.Record("backup.created", name, FormattableString.Invariant($"documents:{hashes.Count};bytes:{size};sha256:{sha[..16]}"), actor: "system");
+            await db.SaveChangesAsync(cancellationToken);
+            LogCreated(logger, name, size, hashes.Count);
+            return manifest;
+        }
+        finally
+        {
+            DeleteQuietly(work);
+        }
+    }
+
+    /// <summary>Restores an archive copy into this instance's database and document store, which must be empty.</summary>
+    public async Task<RestoreReport> RestoreAsync(string archive, string? keyCopy, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var connection = scope.ServiceProvider.GetRequiredService<DerbesDb>().Database.GetConnectionString()!;
+        if (!await Copy.IsEmptyAsync(connection, cancellationToken))
+        {
+            throw new BackupException("The database is not empty: an archive copy is restored only into an empty instance (a new database), never over live data.");
+        }
+        return await RestoreIntoAsync(archive, keyCopy, connection, store, cancellationToken);
+    }
+
+    /// <summary>
+    /// Restores an archive copy into a temporary database (and no document store), checks it and drops it: the file's
+    /// checksum, every chunk's authentication, each document's checksum, every table's count against the manifest, the
+    /// audit trail's and the consent ledger's chains, and that every key of the key copy opens with this key file.
+    /// </summary>
+    public async Task<(RestoreReport Report, ChainReport Chains, IReadOnlyList<string> Problems)> VerifyAsync(string archive, string? keyCopy, CancellationToken cancellationToken)
+    {
+        var work = WorkDirectory();
+        string? temporaryDatabase = null;
+        string? adminConnection = null;
+        try
+        {
+            string target;
+            if (Copy.Provider == DatabaseProvider.Postgres)
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                adminConnection = scope.ServiceProvider.GetRequiredService<DerbesDb>().Database.GetConnectionString()!;
+                temporaryDatabase = "derbes_verify_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+                await ExecuteAsync(adminConnection, $"CREATE DATABASE \"{temporaryDatabase}\"", cancellationToken);
+                target = new NpgsqlConnectionStringBuilder(adminConnection) { Database = temporaryDatabase, Pooling = false }.ToString();
+            }
+            else
+            {
+                target = "Data Source=" + Path.Combine(work, "verify.sqlite");
+            }
+            var report = await RestoreIntoAsync(archive, keyCopy, target, documents: null, cancellationToken);
+            var problems = new List<string>();
+            foreach (var (table, expected) in report.Manifest.Tables)
+            {
+                var actual = table == DatabaseCopy.KeysTable ? expected : report.Tables.GetValueOrDefault(table, -1);
+                if (actual != expected)
+                {
+                    problems.Add($"table {table}: {actual} rows restored, the manifest says {expected}");
+                }
+            }
+            foreach (var table in report.Tables.Keys.Except(report.Manifest.Tables.Keys))
+            {
+                problems.Add($"table {table} is not in the manifest");
+            }
+            ChainReport chains;
+            await using (var restored = Copy.Context(target))
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                chains = await ChainVerifier.VerifyAsync(restored, scope.ServiceProvider.GetRequiredService<CheckpointSigner>(), cancellationToken);
+            }
+            if (!chains.Intact)
+            {
+                problems.Add("the audit trail or the consent ledger does not verify");
+            }
+            return (report, chains, problems);
+        }
+        finally
+        {
+            if (temporaryDatabase is not null)
+            {
+                NpgsqlConnection.ClearAllPools();
+                await ExecuteAsync(adminConnection!, $"DROP DATABASE IF EXISTS \"{temporaryDatabase}\" WITH (FORCE)", CancellationToken.None);
+            }
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            DeleteQuietly(work);
+        }
+    }
+
+    /// <summary>Deletes archive copies older than the retention and key copies older than theirs; returns the names deleted.</summary>
+    public async Task<List<string>> DeleteExpiredAsync(CancellationToken cancellationToken)
+    {
+        var before = clock.GetUtcNow() - options.CurrentValue.Retention;
+        var deleted = new List<string>();
+        foreach (var (path, manifest) in await ListAsync(cancellationToken))
+        {
+            if (manifest.CreatedAt < before)
+            {
+                File.Delete(path);
+                File.Delete(BackupManifest.PathFor(path));
+                deleted.Add(manifest.Name);
+            }
+        }
+        deleted.AddRange(await keyCopies.DeleteExpiredAsync(cancellationToken));
+        if (deleted.Count > 0)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var audit = scope.ServiceProvider.GetRequiredService<AuditTrail>();
+            foreach (var name in deleted)
+            {
+                audit.Record("backup.deleted", name, "retention", actor: "system");
+            }
+            await scope.ServiceProvider.GetRequiredService<DerbesDb>().SaveChangesAsync(cancellationToken);
+        }
+        return deleted;
+    }
+
+    /// <summary>The archive copies in the backup folder with their manifests, newest first.</summary>
+    public async Task<List<(string Path, BackupManifest Manifest)>> ListAsync(CancellationToken cancellationToken)
+    {
+        var list = new List<(string, BackupManifest)>();
+        if (System.IO.Directory.Exists(Directory))
+        {
+            foreach (var path in System.IO.Directory.GetFiles(Directory, "derbes-*" + Extension))
+            {
+                list.Add((path, await BackupManifest.ReadAsync(BackupManifest.PathFor(path), cancellationToken)));
+            }
+        }
+        return [.. list.OrderByDescending(c => c.Item2.CreatedAt)];
+    }
+
+    private async Task<RestoreReport> RestoreIntoAsync(string archive, string? keyCopy, string target, IDocumentStore? documents, CancellationToken cancellationToken)
+    {
+        var outer = await CheckedManifestAsync(archive, cancellationToken);
+        var keyPath = keyCopy ?? (await keyCopies.ListAsync(cancellationToken)).Select(c => c.Path).FirstOrDefault()
+            ?? throw new BackupException($"No key copy was given and none is in {keyCopies.Directory}: without one, no customer's data in the archive could be opened. Pass --keys FILE.");
+        var work = WorkDirectory();
+        try
+        {
+            var (databaseFile, inner, documentFiles) = await ExtractAsync(archive, work, cancellationToken);
+            if (inner.Name != outer.Name || inner.Provider != outer.Provider || !inner.Tables.OrderBy(t => t.Key).SequenceEqual(outer.Tables.OrderBy(t => t.Key)))
+            {
+                throw new BackupException("The manifest beside the archive does not match the one inside it: one of them was altered.");
+            }
+            if (inner.Provider != Copy.Provider.ToString())
+            {
+                throw new BackupException($"The archive is of a {inner.Provider} database; this instance runs on {Copy.Provider}.");
+            }
+            var restoredKeys = new List<DataKey>();
+            await foreach (var key in keyCopies.ReadCheckedAsync(keyPath, cancellationToken))
+            {
+                restoredKeys.Add(key);
+            }
+            if (!await Copy.IsEmptyAsync(target, cancellationToken))
+            {
+                throw new BackupException("The database is not empty: an archive copy is restored only into an empty database.");
+            }
+            await Copy.LoadAsync(target, databaseFile, cancellationToken);
+
+            int open;
+            int destroyed;
+            await using (var restored = Copy.Context(target))
+            {
+                var accounts = (await restored.Users.AsNoTracking().Select(a => a.Id).ToListAsync(cancellationToken)).ToHashSet();
+                var vault = new PersonalDataVault(restored, keys, clock);
+                var mine = restoredKeys.Where(k => accounts.Contains(k.AccountId)).ToList();
+                open = mine.Count(vault.Unwraps);
+                destroyed = mine.Count - open;
+                foreach (var batch in mine.Chunk(2000))
+                {
+                    restored.DataKeys.AddRange(batch);
+                    await restored.SaveChangesAsync(cancellationToken);
+                    restored.ChangeTracker.Clear();
+                }
+            }
+            if (documents is not null)
+            {
+                foreach (var (storageName, file) in documentFiles)
+                {
+                    await documents.PutAsync(storageName, await File.ReadAllBytesAsync(file, cancellationToken), cancellationToken);
+                }
+            }
+            var tables = await Copy.CountAsync(target, cancellationToken);
+            return new RestoreReport(inner, Path.GetFileName(keyPath), tables, open, destroyed, documentFiles.Count);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            DeleteQuietly(work);
+        }
+    }
+
+    private static async Task<BackupManifest> CheckedManifestAsync(string archive, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(archive))
+        {
+            throw new BackupException($"The archive copy {archive} does not exist.");
+        }
+        var manifest = await BackupManifest.ReadAsync(BackupManifest.PathFor(archive), cancellationToken);
+        await CheckFileAsync(archive, manifest.Size, manifest.Sha256, cancellationToken);
+        return manifest;
+    }
+
+    /// <summary>Unpacks the whole archive into <paramref name="work"/> and checks it before anything is restored.</summary>
+    private async Task<(string Database, BackupManifest Inner, List<(string Name, string File)> Documents)> ExtractAsync(string archive, string work, CancellationToken cancellationToken)
+    {
+        string? databaseFile = null;
+        BackupManifest? inner = null;
+        var documentFiles = new List<(string, string)>();
+        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+        System.IO.Directory.CreateDirectory(Path.Combine(work, "documents"));
+        try
+        {
+            await using var file = File.OpenRead(archive);
+            await using var plain = cipher.Decrypt(file, Purpose);
+            await using var unzipped = new GZipStream(plain, CompressionMode.Decompress);
+            await using var tar = new TarReader(unzipped);
+            while (await tar.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
+            {
+                if (entry.EntryType != TarEntryType.RegularFile || entry.DataStream is null)
+                {
+                    throw new BackupException($"The archive holds an unexpected entry '{entry.Name}'.");
+                }
+                if (entry.Name == Copy.EntryName)
+                {
+                    databaseFile = Path.Combine(work, "database");
+                    await using var output = File.Create(databaseFile);
+                    await entry.DataStream.CopyToAsync(output, cancellationToken);
+                }
+                else if (entry.Name.StartsWith(DocumentsPrefix, StringComparison.Ordinal) && IsStorageName(entry.Name[DocumentsPrefix.Length..]))
+                {
+                    var storageName = entry.Name[DocumentsPrefix.Length..];
+                    var target = Path.Combine(work, "documents", storageName);
+                    using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                    await using (var output = File.Create(target))
+                    {
+                        var buffer = new byte[81920];
+                        int read;
+                        while ((read = await entry.DataStream.ReadAsync(buffer, cancellationToken)) > 0)
+                        {
+                            sha.AppendData(buffer, 0, read);
+                            await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                        }
+                    }
+                    hashes[storageName] = Convert.ToHexStringLower(sha.GetHashAndReset());
+                    documentFiles.Add((storageName, target));
+                }
+                else if (entry.Name == ManifestEntry)
+                {
+                    inner = await JsonSerializer.DeserializeAsync<BackupManifest>(entry.DataStream, BackupManifest.Json, cancellationToken);
+                }
+                else
+                {
+                    throw new BackupException($"The archive holds an unexpected entry '{entry.Name}'" + (entry.Name.StartsWith("database/", StringComparison.Ordinal) ? ": it is of another database provider." : "."));
+                }
+            }
+        }
+        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException or JsonException)
+        {
+            throw new BackupException("The archive is damaged inside its encryption: " + ex.Message);
+        }
+        if (inner is null || databaseFile is null)
+        {
+            throw new BackupException("The archive is incomplete: its database or its manifest is missing.");
+        }
+        var expected = inner.DocumentHashes ?? new Dictionary<string, string>();
+        if (expected.Count != hashes.Count || expected.Any(h => !hashes.TryGetValue(h.Key, out var actual) || actual != h.Value))
+        {
+            throw new BackupException("The archive's documents do not match its manifest.");
+        }
+        return (databaseFile, inner, documentFiles);
+    }
+
+    private static bool IsStorageName(string name) => name.Length == 32 && name.All(char.IsAsciiHexDigitLower);
+
+    /// <summary>Refuses a file whose size or SHA-256 is not the one its manifest recorded.</summary>
+    internal static async Task CheckFileAsync(string path, long size, string sha256, CancellationToken cancellationToken)
+    {
+        var (actualSize, actualSha) = await HashFileAsync(path, cancellationToken);
+        if (actualSize < size)
+        {
+            throw new BackupException($"{Path.GetFileName(path)} is truncated: {actualSize} bytes, its manifest says {size}.");
+        }
+        if (actualSize != size || !string.Equals(actualSha, sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new BackupException($"{Path.GetFileName(path)} was altered: its SHA-256 is not the one in its manifest.");
+        }
+    }
+
+    internal static async Task<(long Size, string Sha256)> HashFileAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var stream = File.OpenRead(path);
+        var hash = await SHA256.HashDataAsync(stream, cancellationToken);
+        return (stream.Length, Convert.ToHexStringLower(hash));
+    }
+
+    private static List<(string Table, string Column)> StorageColumns(DerbesDb db)
+    {
+        var columns = new List<(string, string)>();
+        foreach (var (type, property) in new[] { (typeof(CustomerDocument), nameof(CustomerDocument.StorageName)), (typeof(RequestAttachment), nameof(RequestAttachment.StorageName)) })
+        {
+            var entity = db.Model.FindEntityType(type)!;
+            var table = entity.GetTableName()!;
+            columns.Add((table, entity.FindProperty(property)!.GetColumnName(Microsoft.EntityFrameworkCore.Metadata.StoreObjectIdentifier.Table(table, entity.GetSchema()))!));
+        }
+        return columns;
+    }
+
+    private string WorkDirectory()
+    {
+        var work = data.Resolve(Path.Combine(".backup-work", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))));
+        System.IO.Directory.CreateDirectory(work);
+        return work;
+    }
+
+    private static void DeleteQuietly(string directory)
+    {
+        try
+        {
+            if (System.IO.Directory.Exists(directory))
+            {
+                System.IO.Directory.Delete(directory, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ToString());
+        await connection.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Archive copy {Name} written: {Size} bytes, {Documents} documents")]
+    private static partial void LogCreated(ILogger logger, string name, long size, int documents);
+}

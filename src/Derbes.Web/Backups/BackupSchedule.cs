@@ -1,0 +1,80 @@
+using Derbes.Web.Calendar;
+using Derbes.Web.Data;
+using Microsoft.Extensions.Options;
+
+namespace Derbes.Web.Backups;
+
+/// <summary>
+/// Makes the daily archive copy at <see cref="BackupOptions.At"/> (Asia/Almaty), or at the next look when the site was
+/// down then, deletes copies past their retention, and, at every look, rewrites the key copies that still hold a key
+/// destroyed since they were written (<see cref="KeyCopies.ForgetDestroyedAsync"/>). Instances sharing the backup folder
+/// take a lock file in it, so one of them makes the day's copy.
+/// </summary>
+public sealed class BackupSchedule(
+    IServiceScopeFactory scopes,
+    ArchiveCopies archives,
+    KeyCopies keyCopies,
+    IOptionsMonitor<BackupOptions> options,
+    TimeProvider clock,
+    ILogger<BackupSchedule> logger) : PeriodicJob(clock, logger)
+{
+    protected override TimeSpan Interval => options.CurrentValue.CheckInterval;
+
+    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
+    {
+        await ForgetDestroyedKeysAsync(cancellationToken);
+        if (options.CurrentValue.Scheduled && await DueAsync(cancellationToken))
+        {
+            await RunScheduledAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Rewrites the key copies that still hold destroyed keys; returns how many.</summary>
+    public async Task<int> ForgetDestroyedKeysAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await keyCopies.ForgetDestroyedAsync(scope.ServiceProvider.GetRequiredService<DerbesDb>(), cancellationToken);
+    }
+
+    /// <summary>True when today's copy (after today's time of day in Almaty) is not in the backup folder yet.</summary>
+    public async Task<bool> DueAsync(CancellationToken cancellationToken)
+    {
+        var now = Clock.GetUtcNow();
+        var local = now.ToOffset(WorkingCalendar.AlmatyOffset);
+        var todayAt = new DateTimeOffset(DateOnly.FromDateTime(local.DateTime), options.CurrentValue.At, WorkingCalendar.AlmatyOffset);
+        var since = now >= todayAt ? todayAt : todayAt.AddDays(-1);
+        var latest = (await archives.ListAsync(cancellationToken)).Select(c => c.Manifest.CreatedAt).FirstOrDefault();
+        return latest < since;
+    }
+
+    /// <summary>The scheduled copy and the retention that follows it, under the folder's lock file.</summary>
+    public async Task<BackupManifest?> RunScheduledAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(archives.Directory);
+        var lockPath = Path.Combine(archives.Directory, "backup.lock");
+        // A lock left by a crashed run goes stale after six hours.
+        if (File.Exists(lockPath) && File.GetLastWriteTimeUtc(lockPath) < DateTime.UtcNow.AddHours(-6))
+        {
+            File.Delete(lockPath);
+        }
+        FileStream held;
+        try
+        {
+            held = new FileStream(lockPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        await using (held)
+        {
+            if (!await DueAsync(cancellationToken))
+            {
+                return null;
+            }
+            var manifest = await archives.CreateAsync("scheduled", cancellationToken);
+            await archives.DeleteExpiredAsync(cancellationToken);
+            return manifest;
+        }
+    }
+}
