@@ -8,6 +8,8 @@ using Derbes.Bench;
 //       Publishes an edition to that many customers in PostgreSQL and times the queueing of every notice.
 //   Derbes.Bench campaign [customers] [emails]
 //       Plans an email campaign to that many customers in PostgreSQL and measures the sender against a local SMTP sink.
+//   Derbes.Bench statistics [customers] [renders]
+//       Loads customers with a year of history into PostgreSQL, runs the statistics job once and times /admin/statistics.
 //   Derbes.Bench scale [customers] [lookups]
 //       Bulk-loads customers into PostgreSQL and times the account look-ups on the database server.
 if (args.Length > 0 && args[0] == "notices")
@@ -19,6 +21,12 @@ if (args.Length > 0 && args[0] == "campaign")
     var customers = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000;
     var emails = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5_000;
     return await CampaignBench.RunAsync(BenchPaths.Root(), customers, emails);
+}
+if (args.Length > 0 && args[0] == "statistics")
+{
+    var customers = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000;
+    var renders = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20;
+    return await StatisticsBench.RunAsync(BenchPaths.Root(), customers, renders);
 }
 if (args.Length > 0 && args[0] == "scale")
 {

@@ -61,6 +61,8 @@ public sealed partial class SiteProcess : IAsyncLifetime
         start.Environment["Data__Directory"] = DataDirectory;
         start.Environment["Site__PublicUrl"] = BaseUrl;
         start.Environment["Outbox__PollInterval"] = "00:00:00.200";
+        // The statistics page of the staff walk shows what the walk itself did.
+        start.Environment["Statistics__RefreshInterval"] = "00:00:05";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         _process = Process.Start(start) ?? throw new InvalidOperationException("The site did not start.");
         // What the site prints for its operator (the first administrator's one-time link) is kept for the tests.

@@ -11,8 +11,8 @@ namespace Derbes.BrowserTests;
 /// <summary>
 /// A member of staff with the Support, PrivacyOfficer and Marketing roles works on a phone (390×844, touch) in Kazakh and in
 /// Russian: the request desk from a customer's complaint to its closing, a letter entered from the customer's record,
-/// the breach register with its notification to the authorized body, and a campaign written, previewed and sent
-/// to themself as a test; the customer answers the staff's question
+/// the breach register with its notification to the authorized body, a campaign written, previewed and sent
+/// to themself as a test, and the statistics; the customer answers the staff's question
 /// in the cabinet. The staff arrive as in a real deployment: the first administrator from the one-time link the site
 /// prints at its first start, who invites the member by email. On each page axe-core must find no WCAG 2.x A/AA
 /// violation and the page must not scroll sideways; full-page screenshots go to artifacts/screenshots/staff-*.png.
@@ -208,6 +208,12 @@ public sealed class StaffWalkTests(SiteProcess site, ITestOutputHelper output) :
         Assert.True(preview.Ok);
         Assert.StartsWith("default-src 'none'", preview.Headers["content-security-policy"], StringComparison.Ordinal);
         Assert.Contains("<strong>20 %</strong>", await preview.TextAsync(), StringComparison.Ordinal);
+
+        // Marketing (and the PrivacyOfficer): the depersonalised statistics, each SVG chart an image beside its table.
+        await walk.GoAsync($"{site.BaseUrl}/admin/statistics?Group=Week");
+        await walk.CheckAsync("statistics");
+        Assert.Equal(6, await page.Locator("svg.chart[role=img]").CountAsync());
+        Assert.Equal(6, await page.Locator(".statistics-table .table-scroll table.data").CountAsync());
 
         Assert.True(walk.Problems.Count == 0, $"{walk.Problems.Count} page(s) with problems in {language}:\n" + string.Join("\n", walk.Problems));
     }

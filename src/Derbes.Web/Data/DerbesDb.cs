@@ -64,6 +64,8 @@ public abstract class DerbesDb(DbContextOptions options)
     public DbSet<Derbes.Web.Campaigns.Surveys.SurveyResponse> SurveyResponses => Set<Derbes.Web.Campaigns.Surveys.SurveyResponse>();
     public DbSet<Derbes.Web.Campaigns.Surveys.SurveyAnswer> SurveyAnswers => Set<Derbes.Web.Campaigns.Surveys.SurveyAnswer>();
     public DbSet<Derbes.Web.Campaigns.Surveys.SurveyParticipation> SurveyParticipations => Set<Derbes.Web.Campaigns.Surveys.SurveyParticipation>();
+    // Depersonalised statistics (policy 2.2.5): counts per day, metric, language and key; no account column.
+    public DbSet<Derbes.Web.Statistics.StatisticsDay> StatisticsDays => Set<Derbes.Web.Statistics.StatisticsDay>();
 
     // One writer links chained records at a time in this process; a provider with several instances adds
     // its own cross-process lock in LockChainsAsync.
@@ -572,6 +574,19 @@ public abstract class DerbesDb(DbContextOptions options)
             l.HasOne<Breach>().WithMany().HasForeignKey(x => x.BreachId);
             l.HasOne<CustomerRequest>().WithMany().HasForeignKey(x => x.RequestId);
         });
+        // Statistics: one count per day, metric, language and key; and the indexes its job reads recent days by.
+        builder.Entity<Derbes.Web.Statistics.StatisticsDay>(s =>
+        {
+            s.HasKey(x => new { x.Day, x.Metric, x.Language, x.Key });
+            s.Property(x => x.Metric).HasMaxLength(Derbes.Web.Statistics.StatisticsDay.MaxMetric);
+            s.Property(x => x.Language).HasMaxLength(2);
+            s.Property(x => x.Key).HasMaxLength(Derbes.Web.Statistics.StatisticsDay.MaxKey);
+            s.HasIndex(x => new { x.Metric, x.Day });
+        });
+        builder.Entity<Account>().HasIndex(x => x.CreatedAt);
+        builder.Entity<ConsentRecord>().HasIndex(x => x.At);
+        builder.Entity<CustomerDocument>().HasIndex(x => x.ReviewedAt);
+
         builder.Entity<BreachNoticeText>(t =>
         {
             t.HasKey(x => new { x.BreachId, x.Language });

@@ -276,6 +276,11 @@ public static class DerbesServices
         services.AddSingleton<Backups.ArchiveCopies>();
         services.AddSingleton<Backups.BackupSchedule>();
         services.AddHostedService(sp => sp.GetRequiredService<Backups.BackupSchedule>());
+        // Depersonalised statistics (policy 2.2.5): the daily aggregates, the job that keeps them, the page's tables.
+        services.AddOptions<Statistics.StatisticsOptions>().BindConfiguration(Statistics.StatisticsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Statistics.StatisticsJob>();
+        services.AddHostedService(sp => sp.GetRequiredService<Statistics.StatisticsJob>());
+        services.AddScoped<Statistics.StatisticsReport>();
 
         services.AddSingleton<OutboxSignal>();
         services.AddScoped<Outbox>();
