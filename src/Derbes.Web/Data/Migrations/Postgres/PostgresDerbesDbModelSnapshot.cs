@@ -656,6 +656,8 @@ namespace Derbes.Web.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("At");
+
                     b.HasIndex("Reference");
 
                     b.HasIndex("AccountId", "Purpose");
@@ -780,6 +782,8 @@ namespace Derbes.Web.Data.Migrations.Postgres
                         .HasColumnType("character varying(256)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
 
                     b.HasIndex("EmailIndex")
                         .IsUnique();
@@ -1030,6 +1034,8 @@ namespace Derbes.Web.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("AccountId");
+
+                    b.HasIndex("ReviewedAt");
 
                     b.HasIndex("Status", "UploadedAt");
 
@@ -1544,6 +1550,33 @@ namespace Derbes.Web.Data.Migrations.Postgres
                     b.HasKey("Key");
 
                     b.ToTable("Settings");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Statistics.StatisticsDay", b =>
+                {
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date");
+
+                    b.Property<string>("Metric")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Language")
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Day", "Metric", "Language", "Key");
+
+                    b.HasIndex("Metric", "Day");
+
+                    b.ToTable("StatisticsDays");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>

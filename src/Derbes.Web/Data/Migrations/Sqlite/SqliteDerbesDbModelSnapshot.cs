@@ -635,6 +635,8 @@ namespace Derbes.Web.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("At");
+
                     b.HasIndex("Reference");
 
                     b.HasIndex("AccountId", "Purpose");
@@ -759,6 +761,8 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
 
                     b.HasIndex("EmailIndex")
                         .IsUnique();
@@ -1007,6 +1011,8 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("AccountId");
+
+                    b.HasIndex("ReviewedAt");
 
                     b.HasIndex("Status", "UploadedAt");
 
@@ -1511,6 +1517,33 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                     b.HasKey("Key");
 
                     b.ToTable("Settings");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Statistics.StatisticsDay", b =>
+                {
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Metric")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Language")
+                        .HasMaxLength(2)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Day", "Metric", "Language", "Key");
+
+                    b.HasIndex("Metric", "Day");
+
+                    b.ToTable("StatisticsDays");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
