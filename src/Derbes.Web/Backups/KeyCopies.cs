@@ -51,6 +51,10 @@ public sealed class KeyCopies(IOptionsMonitor<BackupOptions> options, DataDirect
     {
         ArgumentNullException.ThrowIfNull(db);
         var copies = await ListAsync(cancellationToken);
+        if (copies.Count == 0)
+        {
+            return 0;
+        }
         // Counted before the list is read: a key destroyed in between makes the next look rewrite again, never miss it.
         var destroyedInStore = await DestroyedCountAsync(db, cancellationToken);
         var stale = copies.Where(c => c.Manifest.DestroyedInStore < destroyedInStore).ToList();
