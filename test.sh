@@ -113,6 +113,19 @@ chmod 755 "$PG_DIR"
 PG_PORT="$(tools/postgres-cluster.sh start "$PG_DIR/cluster")" || fail_setup "start PostgreSQL"
 echo "PostgreSQL on 127.0.0.1:$PG_PORT"
 
+# The care-mailbox tests read a real IMAP server: their fixture starts its own Dovecot (tools/dovecot.sh) and,
+# with DERBES_REQUIRE_IMAP=1, fails rather than skips when Dovecot is missing.
+step "What the tests need: Dovecot (an IMAP server for the care-mailbox tests)"
+if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null \
+      || fail_setup "apt-get install dovecot-imapd"
+  else
+    fail_setup "dovecot is not installed and this user cannot install it (run as root once, or: sudo apt-get install dovecot-imapd)"
+  fi
+fi
+export DERBES_REQUIRE_IMAP=1
+
 step "Restore and build (warnings are errors)"
 dotnet build Derbes.slnx -c Release -nologo -v quiet || fail_setup "build"
 
