@@ -66,6 +66,8 @@ public abstract class DerbesDb(DbContextOptions options)
     public DbSet<Derbes.Web.Campaigns.Surveys.SurveyParticipation> SurveyParticipations => Set<Derbes.Web.Campaigns.Surveys.SurveyParticipation>();
     // Depersonalised statistics (policy 2.2.5): counts per day, metric, language and key; no account column.
     public DbSet<Derbes.Web.Statistics.StatisticsDay> StatisticsDays => Set<Derbes.Web.Statistics.StatisticsDay>();
+    // The care mailbox read over IMAP (policy 5.6): how far its unread letters have been examined.
+    public DbSet<Derbes.Web.Campaigns.MailboxCursor> MailboxCursors => Set<Derbes.Web.Campaigns.MailboxCursor>();
 
     // One writer links chained records at a time in this process; a provider with several instances adds
     // its own cross-process lock in LockChainsAsync.
@@ -534,6 +536,12 @@ public abstract class DerbesDb(DbContextOptions options)
             p.HasKey(x => new { x.CampaignId, x.AccountKey });
             p.Property(x => x.AccountKey).HasMaxLength(64);
             p.HasOne<Campaign>().WithMany().HasForeignKey(x => x.CampaignId).OnDelete(DeleteBehavior.Cascade);
+        });
+        // One row per mailbox read for opt-outs: the highest UID examined under its UIDVALIDITY.
+        builder.Entity<Derbes.Web.Campaigns.MailboxCursor>(c =>
+        {
+            c.HasKey(x => x.Mailbox);
+            c.Property(x => x.Mailbox).HasMaxLength(Derbes.Web.Campaigns.MailboxCursor.MaxMailbox);
         });
 
         // The app's tokens (hashes only), each in a session: deleting a session takes its tokens with it.

@@ -265,6 +265,10 @@ public static class DerbesServices
         services.AddScoped<Campaigns.Unsubscriptions>();
         services.AddSingleton<Campaigns.CampaignSender>();
         services.AddHostedService(sp => sp.GetRequiredService<Campaigns.CampaignSender>());
+        // Opt-outs written to the care mailbox (policy 5.6), read over IMAP when Unsubscribe:Imap:Host is set.
+        services.AddOptions<Campaigns.MailboxOptions>().BindConfiguration(Campaigns.MailboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Campaigns.MailboxOptOuts>();
+        services.AddHostedService(sp => sp.GetRequiredService<Campaigns.MailboxOptOuts>());
         // Surveys: the link's token (and the participation key), the questions, the answers, the results.
         services.AddSingleton<Campaigns.Surveys.SurveyToken>();
         services.AddScoped<Campaigns.Surveys.Surveys>();
