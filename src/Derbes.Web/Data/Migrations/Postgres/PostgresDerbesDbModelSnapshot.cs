@@ -476,6 +476,26 @@ namespace Derbes.Web.Data.Migrations.Postgres
                     b.ToTable("CampaignTexts");
                 });
 
+            modelBuilder.Entity("Derbes.Web.Campaigns.MailboxCursor", b =>
+                {
+                    b.Property<string>("Mailbox")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<long>("LastUid")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("UidValidity")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Mailbox");
+
+                    b.ToTable("MailboxCursors");
+                });
+
             modelBuilder.Entity("Derbes.Web.Campaigns.Surveys.SurveyAnswer", b =>
                 {
                     b.Property<Guid>("ResponseId")

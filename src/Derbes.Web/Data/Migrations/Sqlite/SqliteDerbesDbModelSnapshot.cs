@@ -459,6 +459,26 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                     b.ToTable("CampaignTexts");
                 });
 
+            modelBuilder.Entity("Derbes.Web.Campaigns.MailboxCursor", b =>
+                {
+                    b.Property<string>("Mailbox")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastUid")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UidValidity")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Mailbox");
+
+                    b.ToTable("MailboxCursors");
+                });
+
             modelBuilder.Entity("Derbes.Web.Campaigns.Surveys.SurveyAnswer", b =>
                 {
                     b.Property<Guid>("ResponseId")
