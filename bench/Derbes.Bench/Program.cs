@@ -12,6 +12,8 @@ using Derbes.Bench;
 //       Loads customers with a year of history into PostgreSQL, runs the statistics job once and times /admin/statistics.
 //   Derbes.Bench scale [customers] [lookups]
 //       Bulk-loads customers into PostgreSQL and times the account look-ups on the database server.
+//   Derbes.Bench backup [customers] [documents] [--sqlite | --sqlite-only] [--document-kb N]
+//       An archive copy of that many customers and documents while customers sign in, then its verified restore.
 if (args.Length > 0 && args[0] == "notices")
 {
     return await NoticeBench.RunAsync(BenchPaths.Root(), args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000);
@@ -27,6 +29,10 @@ if (args.Length > 0 && args[0] == "statistics")
     var customers = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000;
     var renders = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20;
     return await StatisticsBench.RunAsync(BenchPaths.Root(), customers, renders);
+}
+if (args.Length > 0 && args[0] == "backup")
+{
+    return await BackupBench.RunAsync(BenchPaths.Root(), args[1..]);
 }
 if (args.Length > 0 && args[0] == "scale")
 {
