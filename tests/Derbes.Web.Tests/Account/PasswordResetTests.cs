@@ -145,7 +145,7 @@ public sealed partial class PasswordResetTests : IClassFixture<PasswordResetTest
         Assert.DoesNotContain(rows, r => r.TokenHash.Contains(token, StringComparison.Ordinal));
 
         // Nowhere in the database file (or its write-ahead log), in any table, is the token itself.
-        var raw = await RawDatabaseAsync(_app);
+        var raw = await _app.RawDatabaseAsync();
         Assert.False(raw.AsSpan().IndexOf(Encoding.UTF8.GetBytes(token)) >= 0, "the reset token is stored in the clear");
         Assert.False(raw.AsSpan().IndexOf(Encoding.Unicode.GetBytes(token)) >= 0, "the reset token is stored in the clear (UTF-16)");
     }
@@ -552,17 +552,6 @@ public sealed partial class PasswordResetTests : IClassFixture<PasswordResetTest
     {
         var index = app.Service<BlindIndex>().Email(customer.Email);
         return app.WithDbAsync(db => db.Users.Where(a => a.EmailIndex == index).Select(a => a.Id).SingleAsync());
-    }
-
-    private static async Task<byte[]> RawDatabaseAsync(DerbesApp app)
-    {
-        using var memory = new MemoryStream();
-        foreach (var file in Directory.GetFiles(app.DataDirectory, "derbes.db*"))
-        {
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            await stream.CopyToAsync(memory);
-        }
-        return memory.ToArray();
     }
 
     private static string MainText(WebPage page) => page.Document.QuerySelector("main")?.TextContent.Trim() ?? "";

@@ -136,11 +136,21 @@ public class DerbesApp : WebApplicationFactory<Program>
         {
             return await TestDatabase.DumpPostgresAsync(Database);
         }
+        // The log first, then the file: a checkpoint that moves the log's pages into the file and
+        // removes the log between the two reads still leaves every page read once. The -shm file is
+        // the log's shared-memory index (no row data); SQLite may remove it at any moment.
         using var bytes = new MemoryStream();
-        foreach (var file in Directory.GetFiles(DataDirectory, "derbes.db*"))
+        foreach (var file in new[] { "derbes.db-wal", "derbes.db" })
         {
-            await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            await stream.CopyToAsync(bytes);
+            try
+            {
+                await using var stream = new FileStream(Path.Combine(DataDirectory, file), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                await stream.CopyToAsync(bytes);
+            }
+            catch (FileNotFoundException) when (file.EndsWith("-wal", StringComparison.Ordinal))
+            {
+                // No log right now: everything is in the file.
+            }
         }
         return bytes.ToArray();
     }
