@@ -177,6 +177,11 @@ public sealed class StaffWalkTests(SiteProcess site, ITestOutputHelper output) :
         Assert.True(await page.Locator("#settings-missing").IsVisibleAsync());
         await walk.CheckAsync("breach-notification");
 
+        // The retention table: each category with its period, why, what the last run destroyed and what is due now.
+        await walk.GoAsync($"{site.BaseUrl}/admin/retention");
+        Assert.Equal(6, await page.Locator("#retention-table tbody tr").CountAsync());
+        await walk.CheckAsync("retention");
+
         // Marketing: a campaign written in both languages, its page with the previews, and the test to oneself.
         await walk.GoAsync($"{site.BaseUrl}/admin/campaigns");
         await walk.CheckAsync("campaigns");

@@ -19,7 +19,7 @@ public sealed class AuditOptions : IValidatableObject
     /// <summary>Entries older than this are removed, behind a signed checkpoint. Three years by default.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(1095);
 
-    /// <summary>How often the retention job looks for entries past their time.</summary>
+    /// <summary>How often the retention job looked for entries past their time when it ran on its own; the daily retention run now schedules it.</summary>
     public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>Entries removed per transaction (one checkpoint each): audit writers wait for the chain lock meanwhile.</summary>

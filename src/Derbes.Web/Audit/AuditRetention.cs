@@ -11,6 +11,8 @@ namespace Derbes.Web.Audit;
 /// goes, a signed <see cref="AuditCheckpoint"/> records where the chain stood, and the purge itself joins the chain
 /// as an "audit.purged" entry by the system. Checkpoint, deletion and entry are one transaction under the chain
 /// lock, so instances sharing a PostgreSQL database never purge at once or checkpoint the same entries twice.
+/// Scheduled with the other categories by <see cref="Retention.RetentionRun"/>. The trail is one chain for everyone:
+/// a blocked customer's entries go with it, in order (a gap for one customer would break what verifies the rest).
 /// </summary>
 public sealed partial class AuditRetention(
     IServiceScopeFactory scopes,

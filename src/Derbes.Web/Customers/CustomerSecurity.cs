@@ -46,6 +46,7 @@ public sealed class CustomerSecurity(
     SignInManager<Account> signIn,
     AuditTrail audit,
     IOptions<AccountOptions> options,
+    IOptionsMonitor<Retention.RetentionOptions> retention,
     TimeProvider clock)
 {
     /// <summary>
@@ -130,12 +131,17 @@ public sealed class CustomerSecurity(
         return new PasswordChangeResult(check, PasswordProblem.None, ended);
     }
 
-    /// <summary>The last sign-ins and failed attempts (of the website and the app), newest first, from the audit trail.</summary>
+    /// <summary>
+    /// The last sign-ins and failed attempts (of the website and the app), newest first, from the audit trail, within
+    /// the sign-in history's retention (<c>Retention:SignInHistory</c>): older entries stay in the trail for its own
+    /// purpose and period, and are no longer shown as history.
+    /// </summary>
     public async Task<List<SignInEvent>> SignInHistoryAsync(Guid accountId, CancellationToken cancellationToken)
     {
         var subject = accountId.ToString();
+        var since = clock.GetUtcNow() - retention.CurrentValue.SignInHistory;
         var entries = await db.AuditEntries.AsNoTracking()
-            .Where(e => e.Subject == subject && HistoryActions.Contains(e.Action))
+            .Where(e => e.Subject == subject && HistoryActions.Contains(e.Action) && e.At >= since)
             .OrderByDescending(e => e.Id)
             .Take(HistoryLength)
             .Select(e => new { e.At, e.Action, e.Outcome, e.Ip })

@@ -24,11 +24,9 @@ public sealed class PersonalDataExport(
     IOptionsMonitor<DocumentOptions> documents,
     IOptionsMonitor<AuditOptions> auditOptions,
     IOptionsMonitor<AccountOptions> accounts,
+    IOptionsMonitor<Retention.RetentionOptions> retention,
     TimeProvider clock)
 {
-    /// <summary>How far back the sign-in history goes.</summary>
-    public static readonly TimeSpan SignInHistory = TimeSpan.FromDays(365);
-
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
@@ -48,7 +46,8 @@ public sealed class PersonalDataExport(
         var hashes = records.Select(r => r.TextSha256).Distinct().ToList();
         var texts = await db.ConsentTexts.AsNoTracking().Where(t => hashes.Contains(t.Sha256)).ToDictionaryAsync(t => t.Sha256, t => t.Text, cancellationToken);
         var subject = accountId.ToString();
-        var since = now - SignInHistory;
+        // How far back the sign-in history goes: its retention, as the retention table says (issue 9).
+        var since = now - retention.CurrentValue.SignInHistory;
         var signIns = await db.AuditEntries.AsNoTracking()
             .Where(e => e.Subject == subject && e.At >= since && (e.Action == "signin.succeeded" || e.Action == "signin.failed" || e.Action == "account.locked"))
             .OrderByDescending(e => e.Id)
@@ -91,9 +90,11 @@ public sealed class PersonalDataExport(
                 [.. Disclosures.Disclosure.Each(d.Categories)], d.Channel))],
             new StoragePeriods(
                 (int)documents.CurrentValue.VerifiedRetention.TotalDays,
-                (int)SignInHistory.TotalDays,
+                (int)retention.CurrentValue.SignInHistory.TotalDays,
                 (int)auditOptions.CurrentValue.Retention.TotalDays,
-                (int)accounts.CurrentValue.ClosingGracePeriod.TotalDays));
+                (int)accounts.CurrentValue.ClosingGracePeriod.TotalDays,
+                (int)documents.CurrentValue.RejectedRetention.TotalDays,
+                (int)retention.CurrentValue.UnconfirmedAccounts.TotalDays));
     }
 
     /// <summary>The report as the JSON file the customer downloads (UTF-8, indented, enums as words).</summary>
@@ -147,5 +148,5 @@ public sealed record DisclosureRecord(
     IReadOnlyList<Disclosures.DataCategory> Categories,
     Disclosures.DisclosureChannel Channel);
 
-/// <summary>How long each kind of data is kept, in days, as configured now.</summary>
-public sealed record StoragePeriods(int VerifiedDocumentScans, int SignInHistory, int AuditTrail, int AfterClosing);
+/// <summary>How long each kind of data is kept, in days, as configured now: the retention table of /admin/retention.</summary>
+public sealed record StoragePeriods(int VerifiedDocumentScans, int SignInHistory, int AuditTrail, int AfterClosing, int RejectedDocumentScans, int UnconfirmedAccount);

@@ -68,6 +68,9 @@ public abstract class DerbesDb(DbContextOptions options)
     public DbSet<Derbes.Web.Statistics.StatisticsDay> StatisticsDays => Set<Derbes.Web.Statistics.StatisticsDay>();
     // The care mailbox read over IMAP (policy 5.6): how far its unread letters have been examined.
     public DbSet<Derbes.Web.Campaigns.MailboxCursor> MailboxCursors => Set<Derbes.Web.Campaigns.MailboxCursor>();
+    // The retention runs (issue 9): when each ran, which instance holds it, what it destroyed and kept per category.
+    public DbSet<Derbes.Web.Retention.RetentionRunRecord> RetentionRuns => Set<Derbes.Web.Retention.RetentionRunRecord>();
+    public DbSet<Derbes.Web.Retention.RetentionRunCount> RetentionRunCounts => Set<Derbes.Web.Retention.RetentionRunCount>();
 
     // One writer links chained records at a time in this process; a provider with several instances adds
     // its own cross-process lock in LockChainsAsync.
@@ -602,5 +605,16 @@ public abstract class DerbesDb(DbContextOptions options)
             t.Property(x => x.WhatHappened).HasMaxLength(Breach.MaxCustomerText);
             t.Property(x => x.WhatWasDone).HasMaxLength(Breach.MaxCustomerText);
         });
+
+        // Retention runs (issue 9): the open run is found by FinishedAt, the last ones by StartedAt.
+        builder.Entity<Derbes.Web.Retention.RetentionRunRecord>(r =>
+        {
+            r.HasIndex(x => x.StartedAt);
+            r.HasIndex(x => x.FinishedAt);
+            r.Property(x => x.ClaimedBy).HasMaxLength(200);
+            r.Property(x => x.StartedBy).HasMaxLength(64);
+            r.HasMany(x => x.Counts).WithOne().HasForeignKey(c => c.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<Derbes.Web.Retention.RetentionRunCount>(c => c.HasKey(x => new { x.RunId, x.Category }));
     }
 }

@@ -1,3 +1,6 @@
+using Derbes.Web.Data;
+using Microsoft.EntityFrameworkCore;
+
 namespace Derbes.Web.Documents;
 
 /// <summary>
@@ -11,4 +14,30 @@ public sealed class StoreDeletion
     public long Id { get; set; }
     public string StorageName { get; set; } = "";
     public DateTimeOffset QueuedAt { get; set; }
+
+    /// <summary>
+    /// Deletes the queued files, each before its queue row, and returns how many; a file the store cannot delete now
+    /// stays queued (the exception goes up) for the next run. Deleting a file that is already gone succeeds: two
+    /// instances, or a run after a crash, may meet the same one.
+    /// </summary>
+    public static async Task<int> DrainAsync(DerbesDb db, IDocumentStore store, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(store);
+        var deleted = 0;
+        while (true)
+        {
+            var batch = await db.StoreDeletions.AsNoTracking().OrderBy(d => d.Id).Take(100).ToListAsync(cancellationToken);
+            if (batch.Count == 0)
+            {
+                return deleted;
+            }
+            foreach (var file in batch)
+            {
+                await store.DeleteAsync(file.StorageName, cancellationToken);
+                await db.StoreDeletions.Where(d => d.Id == file.Id).ExecuteDeleteAsync(cancellationToken);
+                deleted++;
+            }
+        }
+    }
 }

@@ -62,6 +62,10 @@ public static class EditableSettings
     public const string AuditRetention = "Audit:Retention";
     public const string AccountPostsPerWindow = RateLimitOptions.Section + ":" + nameof(RateLimitOptions.AccountPostsPerWindow);
     public const string RateWindow = RateLimitOptions.Section + ":" + nameof(RateLimitOptions.Window);
+    // The retention table's other periods (issue 9; /admin/retention shows them all).
+    public const string RejectedRetention = DocumentOptions.Section + ":" + nameof(DocumentOptions.RejectedRetention);
+    public const string UnconfirmedAccounts = Retention.RetentionOptions.Section + ":" + nameof(Retention.RetentionOptions.UnconfirmedAccounts);
+    public const string SignInHistory = Retention.RetentionOptions.Section + ":" + nameof(Retention.RetentionOptions.SignInHistory);
 
     /// <summary>Three years unless configured: longer than any limitation period a complaint could rely on.</summary>
     public static readonly TimeSpan DefaultAuditRetention = TimeSpan.FromDays(1095);
@@ -78,6 +82,7 @@ public static class EditableSettings
         var site = new SiteOptions();
         var documents = new DocumentOptions();
         var rates = new RateLimitOptions();
+        var retention = new Retention.RetentionOptions();
         return
         [
             new(OperatorName, SettingKind.Text, site.OperatorName),
@@ -95,6 +100,9 @@ public static class EditableSettings
             new(AuditRetention, SettingKind.Duration, SettingDefinition.Format(DefaultAuditRetention)),
             new(AccountPostsPerWindow, SettingKind.Count, SettingDefinition.Format(rates.AccountPostsPerWindow)),
             new(RateWindow, SettingKind.Duration, SettingDefinition.Format(rates.Window)),
+            new(RejectedRetention, SettingKind.Duration, SettingDefinition.Format(documents.RejectedRetention)),
+            new(UnconfirmedAccounts, SettingKind.Duration, SettingDefinition.Format(retention.UnconfirmedAccounts)),
+            new(SignInHistory, SettingKind.Duration, SettingDefinition.Format(retention.SignInHistory)),
         ];
     }
 }

@@ -205,7 +205,6 @@ public static class DerbesServices
         services.AddScoped<AuditTrail>();
         services.AddSingleton<CheckpointSigner>();
         services.AddSingleton<AuditRetention>();
-        services.AddHostedService(sp => sp.GetRequiredService<AuditRetention>());
         services.AddScoped<ConsentLedger>();
         services.AddScoped<PendingRegistration>();
         services.AddScoped<PendingSignIn>();
@@ -244,9 +243,15 @@ public static class DerbesServices
         services.AddScoped<PendingReopen>();
         services.AddScoped<PersonalDataExport>();
         services.AddSingleton<AccountDestruction>();
-        services.AddHostedService(sp => sp.GetRequiredService<AccountDestruction>());
         services.AddSingleton<DocumentRetention>();
-        services.AddHostedService(sp => sp.GetRequiredService<DocumentRetention>());
+        // The retention table and its daily run (issue 9): every category's destruction (accounts, documents, sign-in
+        // history, the audit trail) is scheduled there, once a day, and reported to the Privacy Officers.
+        services.AddOptions<Retention.RetentionOptions>().BindConfiguration(Retention.RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Retention.SignInHistoryRetention>();
+        services.AddSingleton<Retention.RetentionTable>();
+        services.AddScoped<Retention.RetentionReport>();
+        services.AddSingleton<Retention.RetentionRun>();
+        services.AddHostedService(sp => sp.GetRequiredService<Retention.RetentionRun>());
         services.AddSingleton<Calendar.WorkingCalendarProvider>();
         // The daily digest of open requests to the Privacy Officers and the escalation of overdue ones to the Administrators.
         services.AddOptions<Requests.RequestDigestOptions>().BindConfiguration(Requests.RequestDigestOptions.Section).ValidateDataAnnotations().ValidateOnStart();

@@ -175,7 +175,8 @@ public sealed class DocumentReviewTests : IClassFixture<DocumentReviewTests.App>
     [Fact]
     public async Task AVerifiedDocumentsFileIsDestroyedThirtyDaysAfterVerificationAndTheResultStays()
     {
-        using var app = new DerbesApp();
+        // The customer never confirms their email here: their account must outlive the month (unconfirmed ones go after 7 days).
+        using var app = new DerbesApp(new() { ["Retention:UnconfirmedAccounts"] = "365.00:00:00" });
         using var customerBrowser = app.NewBrowser();
         await Journeys.RegisterAsync(customerBrowser, Journeys.Someone(), [Journeys.Document(), Journeys.Document("second.pdf")]);
         var documents = await app.WithDbAsync(db => db.Documents.AsNoTracking().OrderBy(d => d.UploadedAt).ThenBy(d => d.Id).ToListAsync());
@@ -196,13 +197,16 @@ public sealed class DocumentReviewTests : IClassFixture<DocumentReviewTests.App>
         // The background run may get there first; either way the file goes exactly once.
         await retention.PurgeDueAsync(CancellationToken.None);
         Assert.False(File.Exists(FileOf(documents[0])));
-        // Only verified documents end this way; the rejected one is not this job's.
-        Assert.True(File.Exists(FileOf(documents[1])));
+        // The rejected one ends the same way after its own period (also 30 days by default, from the rejection): the reason stays.
+        Assert.False(File.Exists(FileOf(documents[1])));
         var after = await app.WithDbAsync(db => db.Documents.AsNoTracking().SingleAsync(d => d.Id == documents[0].Id));
         Assert.Equal(DocumentStatus.Verified, after.Status);
         Assert.NotNull(after.PurgedAt);
         Assert.Empty(after.SealedOriginalName);
-        Assert.Equal(1, await app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "document.purged" && e.Actor == "system")));
+        var rejected = await app.WithDbAsync(db => db.Documents.AsNoTracking().SingleAsync(d => d.Id == documents[1].Id));
+        Assert.Equal((DocumentStatus.Rejected, RejectionReason.Unreadable), (rejected.Status, rejected.Rejection));
+        Assert.NotNull(rejected.PurgedAt);
+        Assert.Equal(2, await app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "document.purged" && e.Actor == "system")));
         Assert.Equal(0, await retention.PurgeDueAsync(CancellationToken.None));
     }
 

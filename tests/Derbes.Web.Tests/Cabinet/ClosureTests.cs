@@ -18,8 +18,8 @@ public sealed class ClosureTests
 {
     private static readonly Dictionary<string, string?> Settings = new()
     {
-        // The job runs when the test says so (its first run is at start; the clocks here move by at most 15 days).
-        ["Accounts:DestructionInterval"] = "40.00:00:00",
+        // The job runs when the test says so (the daily retention run's first look is at start; the clocks here move by at most 15 days).
+        ["Retention:CheckInterval"] = "40.00:00:00",
     };
 
     private static async Task<(NewCustomer Customer, Guid Id, Browser Browser)> SignedInAsync(DerbesApp app)

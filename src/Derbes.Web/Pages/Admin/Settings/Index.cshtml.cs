@@ -79,6 +79,17 @@ public sealed partial class IndexModel(SettingsStore store, StaffDirectory staff
         [Required(ErrorMessage = "Validation.Required"), Range(365, 3650, ErrorMessage = "Settings.Range")]
         public int? AuditRetentionDays { get; set; }
 
+        // The retention table's other periods (issue 9).
+        /// <summary>Time to ask about a rejection or send another document; a year at most.</summary>
+        [Required(ErrorMessage = "Validation.Required"), Range(1, 365, ErrorMessage = "Settings.Range")]
+        public int? RejectedRetentionDays { get; set; }
+        /// <summary>Time to find the confirmation email; a year at most.</summary>
+        [Required(ErrorMessage = "Validation.Required"), Range(1, 365, ErrorMessage = "Settings.Range")]
+        public int? UnconfirmedAccountsDays { get; set; }
+        /// <summary>Long enough to answer a question about access to an account, at most ten years.</summary>
+        [Required(ErrorMessage = "Validation.Required"), Range(30, 3650, ErrorMessage = "Settings.Range")]
+        public int? SignInHistoryDays { get; set; }
+
         [Required(ErrorMessage = "Validation.Required"), Range(1, 10_000, ErrorMessage = "Settings.Range")]
         public int? AccountPostsPerWindow { get; set; }
         [Required(ErrorMessage = "Validation.Required"), Range(10, 3600, ErrorMessage = "Settings.Range")]
@@ -164,6 +175,9 @@ public sealed partial class IndexModel(SettingsStore store, StaffDirectory staff
             [EditableSettings.AuditRetention] = SettingDefinition.Format(TimeSpan.FromDays(i.AuditRetentionDays!.Value)),
             [EditableSettings.AccountPostsPerWindow] = SettingDefinition.Format(i.AccountPostsPerWindow!.Value),
             [EditableSettings.RateWindow] = SettingDefinition.Format(TimeSpan.FromSeconds(i.WindowSeconds!.Value)),
+            [EditableSettings.RejectedRetention] = SettingDefinition.Format(TimeSpan.FromDays(i.RejectedRetentionDays!.Value)),
+            [EditableSettings.UnconfirmedAccounts] = SettingDefinition.Format(TimeSpan.FromDays(i.UnconfirmedAccountsDays!.Value)),
+            [EditableSettings.SignInHistory] = SettingDefinition.Format(TimeSpan.FromDays(i.SignInHistoryDays!.Value)),
         };
     }
 
@@ -214,6 +228,9 @@ public sealed partial class IndexModel(SettingsStore store, StaffDirectory staff
         AuditRetentionDays = Whole(snapshot[EditableSettings.AuditRetention].Value, t => t.TotalDays),
         AccountPostsPerWindow = int.TryParse(snapshot[EditableSettings.AccountPostsPerWindow].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var posts) ? posts : null,
         WindowSeconds = Whole(snapshot[EditableSettings.RateWindow].Value, t => t.TotalSeconds),
+        RejectedRetentionDays = Whole(snapshot[EditableSettings.RejectedRetention].Value, t => t.TotalDays),
+        UnconfirmedAccountsDays = Whole(snapshot[EditableSettings.UnconfirmedAccounts].Value, t => t.TotalDays),
+        SignInHistoryDays = Whole(snapshot[EditableSettings.SignInHistory].Value, t => t.TotalDays),
         Version = snapshot.Version,
     };
 
