@@ -9,10 +9,11 @@ using Xunit.Abstractions;
 namespace Derbes.BrowserTests;
 
 /// <summary>
-/// A member of staff with the Support, PrivacyOfficer and Marketing roles works on a phone (390×844, touch) in Kazakh and in
-/// Russian: the request desk from a customer's complaint to its closing, a letter entered from the customer's record,
-/// the breach register with its notification to the authorized body, a campaign written, previewed and sent
-/// to themself as a test, and the statistics; the customer answers the staff's question
+/// A member of staff with the Support, PrivacyOfficer, Marketing and Administrator roles works on a phone (390×844, touch)
+/// in Kazakh and in Russian: the request desk from a customer's complaint to its closing, a letter entered from the
+/// customer's record, the breach register with its notification to the authorized body, the retention table, the
+/// settings with where the archive copies go, a campaign written, previewed and sent to themself as a test, and the
+/// statistics; the customer answers the staff's question
 /// in the cabinet. The staff arrive as in a real deployment: the first administrator from the one-time link the site
 /// prints at its first start, who invites the member by email. On each page axe-core must find no WCAG 2.x A/AA
 /// violation and the page must not scroll sideways; full-page screenshots go to artifacts/screenshots/staff-*.png.
@@ -182,6 +183,12 @@ public sealed class StaffWalkTests(SiteProcess site, ITestOutputHelper output) :
         Assert.Equal(6, await page.Locator("#retention-table tbody tr").CountAsync());
         await walk.CheckAsync("retention");
 
+        // The settings: the data location statement beside where the archive copies and key copies actually go.
+        await walk.GoAsync($"{site.BaseUrl}/admin/settings");
+        Assert.True(await page.Locator("#archive-copies").IsVisibleAsync());
+        Assert.Contains("backups", await page.Locator("#archive-copies").InnerTextAsync(), StringComparison.Ordinal);
+        await walk.CheckAsync("settings");
+
         // Marketing: a campaign written in both languages, its page with the previews, and the test to oneself.
         await walk.GoAsync($"{site.BaseUrl}/admin/campaigns");
         await walk.CheckAsync("campaigns");
@@ -262,6 +269,7 @@ public sealed class StaffWalkTests(SiteProcess site, ITestOutputHelper output) :
         await page.Locator("#role-support").CheckAsync();
         await page.Locator("#role-privacyofficer").CheckAsync();
         await page.Locator("#role-marketing").CheckAsync();
+        await page.Locator("#role-administrator").CheckAsync();
         await page.Locator("main button[type=submit]").ClickAsync();
         await page.Locator("main .alert.success").WaitForAsync();
 

@@ -19,9 +19,6 @@ public sealed class AuditOptions : IValidatableObject
     /// <summary>Entries older than this are removed, behind a signed checkpoint. Three years by default.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(1095);
 
-    /// <summary>How often the retention job looked for entries past their time when it ran on its own; the daily retention run now schedules it.</summary>
-    public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromDays(1);
-
     /// <summary>Entries removed per transaction (one checkpoint each): audit writers wait for the chain lock meanwhile.</summary>
     [Range(1, 100_000)]
     public int PurgeBatchSize { get; set; } = 5_000;
@@ -32,10 +29,6 @@ public sealed class AuditOptions : IValidatableObject
         {
             yield return new ValidationResult(
                 $"Audit:Retention must be between {MinimumRetention.TotalDays:0} and {MaximumRetention.TotalDays:0} days.", [nameof(Retention)]);
-        }
-        if (PurgeInterval < TimeSpan.FromMinutes(1))
-        {
-            yield return new ValidationResult("Audit:PurgeInterval must be at least a minute.", [nameof(PurgeInterval)]);
         }
     }
 }

@@ -18,9 +18,8 @@ public sealed partial class AuditRetention(
     IServiceScopeFactory scopes,
     IOptionsMonitor<AuditOptions> options,
     TimeProvider clock,
-    ILogger<AuditRetention> logger) : RetentionJob(clock, logger)
+    ILogger<AuditRetention> logger) : RetentionJob(clock)
 {
-    protected override TimeSpan Interval => options.CurrentValue.PurgeInterval;
 
     /// <summary>Removes one batch of entries past their time behind a checkpoint; returns how many.</summary>
     public override async Task<int> PurgeDueAsync(CancellationToken cancellationToken)

@@ -47,6 +47,9 @@ public sealed partial class ArchiveCopies(
 
     private DatabaseCopy Copy => DatabaseCopy.For(database.Value.Provider, options.CurrentValue.PostgresBin);
 
+    /// <summary>The database's entry in the archive: the provider's copy, compressed with gzip.</summary>
+    private string DatabaseEntry => Copy.EntryName + ".gz";
+
     /// <summary>Writes an archive copy and a key copy of the site as it is now; returns the archive's manifest.</summary>
     public async Task<BackupManifest> CreateAsync(string origin, CancellationToken cancellationToken)
     {
@@ -69,15 +72,25 @@ public sealed partial class ArchiveCopies(
             var keyCopy = await keyCopies.WriteAsync(db, stamp, cancellationToken);
 
             var hashes = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            BackupManifest inner;
             long documentBytes = 0;
             var missing = 0;
             var partial = path + ".partial";
             await using (var file = File.Create(partial))
             {
                 await using var sealedStream = cipher.Encrypt(file, Purpose);
-                await using var zipped = new GZipStream(sealedStream, CompressionLevel.Fastest);
-                await using var tar = new TarWriter(zipped, TarEntryFormat.Pax, leaveOpen: false);
-                await tar.WriteEntryAsync(snapshot.File, Copy.EntryName, cancellationToken);
+                await using var tar = new TarWriter(sealedStream, TarEntryFormat.Pax, leaveOpen: false);
+                // Only the database is compressed: the documents are sealed already, and compressing ciphertext
+                // costs about half the copy's time for nothing.
+                var compressed = snapshot.File + ".gz";
+                await using (var input = File.OpenRead(snapshot.File))
+                await using (var output = File.Create(compressed))
+                await using (var zipped = new GZipStream(output, CompressionLevel.Fastest))
+                {
+                    await input.CopyToAsync(zipped, cancellationToken);
+                }
+                await tar.WriteEntryAsync(compressed, DatabaseEntry, cancellationToken);
+                File.Delete(compressed);
                 foreach (var storageName in snapshot.StorageNames.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
                 {
                     var bytes = await store.GetAsync(storageName, cancellationToken);
@@ -91,7 +104,7 @@ public sealed partial class ArchiveCopies(
                     using var content = new MemoryStream(bytes, writable: false);
                     await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, DocumentsPrefix + storageName) { DataStream = content }, cancellationToken);
                 }
-                var inner = new BackupManifest
+                inner = new BackupManifest
                 {
                     Name = name,
                     CreatedAt = now,
@@ -111,22 +124,7 @@ public sealed partial class ArchiveCopies(
             }
             File.Move(partial, path);
             var (size, sha) = await HashFileAsync(path, cancellationToken);
-            var manifest = new BackupManifest
-            {
-                Name = name,
-                CreatedAt = now,
-                Origin = origin,
-                Provider = Copy.Provider.ToString(),
-                Migration = snapshot.Migration,
-                MasterKeyId = keys.CurrentId,
-                Tables = new SortedDictionary<string, long>(snapshot.Tables.ToDictionary(), StringComparer.Ordinal),
-                Documents = hashes.Count,
-                DocumentBytes = documentBytes,
-                DocumentsMissing = missing,
-                Size = size,
-                Sha256 = sha,
-                KeyCopy = keyCopy.Name,
-            };
+            var manifest = inner with { DocumentHashes = null, Size = size, Sha256 = sha };
             await BackupManifest.WriteAsync(BackupManifest.PathFor(path), manifest, cancellationToken);
 
             var audit = scope.ServiceProvider.GetRequiredService<AuditTrail>();
@@ -244,6 +242,18 @@ public sealed partial class ArchiveCopies(
         return deleted;
     }
 
+    /// <summary>
+    /// The newest archive copy's manifest, or null when the folder has none. Only its manifest is read: the names
+    /// carry the UTC time they were written, so they sort by age.
+    /// </summary>
+    public async Task<BackupManifest?> LatestAsync(CancellationToken cancellationToken)
+    {
+        var newest = System.IO.Directory.Exists(Directory)
+            ? System.IO.Directory.GetFiles(Directory, "derbes-*" + Extension).Max(StringComparer.Ordinal)
+            : null;
+        return newest is null ? null : await BackupManifest.ReadAsync(BackupManifest.PathFor(newest), cancellationToken);
+    }
+
     /// <summary>The archive copies in the backup folder with their manifests, newest first.</summary>
     public async Task<List<(string Path, BackupManifest Manifest)>> ListAsync(CancellationToken cancellationToken)
     {
@@ -266,7 +276,7 @@ public sealed partial class ArchiveCopies(
         var work = WorkDirectory();
         try
         {
-            var (databaseFile, inner, documentFiles) = await ExtractAsync(archive, work, cancellationToken);
+            var (databaseFile, inner, documentFiles) = await ExtractAsync(archive, work, keepDocuments: documents is not null, cancellationToken);
             if (inner.Name != outer.Name || inner.Provider != outer.Provider || !inner.Tables.OrderBy(t => t.Key).SequenceEqual(outer.Tables.OrderBy(t => t.Key)))
             {
                 throw new BackupException("The manifest beside the archive does not match the one inside it: one of them was altered.");
@@ -310,7 +320,7 @@ public sealed partial class ArchiveCopies(
                 }
             }
             var tables = await Copy.CountAsync(target, cancellationToken);
-            return new RestoreReport(inner, Path.GetFileName(keyPath), tables, open, destroyed, documentFiles.Count);
+            return new RestoreReport(inner, Path.GetFileName(keyPath), tables, open, destroyed, inner.DocumentHashes?.Count ?? 0);
         }
         finally
         {
@@ -326,12 +336,20 @@ public sealed partial class ArchiveCopies(
             throw new BackupException($"The archive copy {archive} does not exist.");
         }
         var manifest = await BackupManifest.ReadAsync(BackupManifest.PathFor(archive), cancellationToken);
+        if (manifest.Format != BackupManifest.CurrentFormat)
+        {
+            throw new BackupException($"The archive copy is in format {manifest.Format}; this version of Derbes reads format {BackupManifest.CurrentFormat}.");
+        }
         await CheckFileAsync(archive, manifest.Size, manifest.Sha256, cancellationToken);
         return manifest;
     }
 
-    /// <summary>Unpacks the whole archive into <paramref name="work"/> and checks it before anything is restored.</summary>
-    private async Task<(string Database, BackupManifest Inner, List<(string Name, string File)> Documents)> ExtractAsync(string archive, string work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Unpacks the whole archive into <paramref name="work"/> and checks it before anything is restored. Without
+    /// <paramref name="keepDocuments"/> (a verification, which restores none) the documents are hashed and not written.
+    /// </summary>
+    private async Task<(string Database, BackupManifest Inner, List<(string Name, string File)> Documents)> ExtractAsync(
+        string archive, string work, bool keepDocuments, CancellationToken cancellationToken)
     {
         string? databaseFile = null;
         BackupManifest? inner = null;
@@ -342,26 +360,26 @@ public sealed partial class ArchiveCopies(
         {
             await using var file = File.OpenRead(archive);
             await using var plain = cipher.Decrypt(file, Purpose);
-            await using var unzipped = new GZipStream(plain, CompressionMode.Decompress);
-            await using var tar = new TarReader(unzipped);
+            await using var tar = new TarReader(plain);
             while (await tar.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
             {
                 if (entry.EntryType != TarEntryType.RegularFile || entry.DataStream is null)
                 {
                     throw new BackupException($"The archive holds an unexpected entry '{entry.Name}'.");
                 }
-                if (entry.Name == Copy.EntryName)
+                if (entry.Name == DatabaseEntry)
                 {
                     databaseFile = Path.Combine(work, "database");
                     await using var output = File.Create(databaseFile);
-                    await entry.DataStream.CopyToAsync(output, cancellationToken);
+                    await using var unzipped = new GZipStream(entry.DataStream, CompressionMode.Decompress, leaveOpen: true);
+                    await unzipped.CopyToAsync(output, cancellationToken);
                 }
                 else if (entry.Name.StartsWith(DocumentsPrefix, StringComparison.Ordinal) && IsStorageName(entry.Name[DocumentsPrefix.Length..]))
                 {
                     var storageName = entry.Name[DocumentsPrefix.Length..];
                     var target = Path.Combine(work, "documents", storageName);
                     using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                    await using (var output = File.Create(target))
+                    await using (var output = keepDocuments ? File.Create(target) : Stream.Null)
                     {
                         var buffer = new byte[81920];
                         int read;
@@ -372,7 +390,10 @@ public sealed partial class ArchiveCopies(
                         }
                     }
                     hashes[storageName] = Convert.ToHexStringLower(sha.GetHashAndReset());
-                    documentFiles.Add((storageName, target));
+                    if (keepDocuments)
+                    {
+                        documentFiles.Add((storageName, target));
+                    }
                 }
                 else if (entry.Name == ManifestEntry)
                 {

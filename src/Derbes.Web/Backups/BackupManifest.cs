@@ -10,7 +10,13 @@ namespace Derbes.Web.Backups;
 /// </summary>
 public sealed record BackupManifest
 {
-    public int Format { get; init; } = 1;
+    /// <summary>
+    /// The layout of the archive: 2 is a tar sealed by <see cref="ArchiveCipher"/> with the database entry gzipped
+    /// (format 1 gzipped the whole tar; no copy of it was ever kept in production).
+    /// </summary>
+    public const int CurrentFormat = 2;
+
+    public int Format { get; init; } = CurrentFormat;
     public string Name { get; init; } = "";
     public DateTimeOffset CreatedAt { get; init; }
     public string Origin { get; init; } = "";

@@ -43,8 +43,8 @@ public sealed class BackupSchedule(
         var local = now.ToOffset(WorkingCalendar.AlmatyOffset);
         var todayAt = new DateTimeOffset(DateOnly.FromDateTime(local.DateTime), options.CurrentValue.At, WorkingCalendar.AlmatyOffset);
         var since = now >= todayAt ? todayAt : todayAt.AddDays(-1);
-        var latest = (await archives.ListAsync(cancellationToken)).Select(c => c.Manifest.CreatedAt).FirstOrDefault();
-        return latest < since;
+        var latest = await archives.LatestAsync(cancellationToken);
+        return latest is null || latest.CreatedAt < since;
     }
 
     /// <summary>The scheduled copy and the retention that follows it, under the folder's lock file.</summary>

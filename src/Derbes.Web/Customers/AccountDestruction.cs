@@ -34,7 +34,7 @@ public sealed partial class AccountDestruction(
     IOptionsMonitor<AccountOptions> options,
     IOptionsMonitor<Retention.RetentionOptions> unconfirmed,
     TimeProvider clock,
-    ILogger<AccountDestruction> logger) : RetentionJob(clock, logger)
+    ILogger<AccountDestruction> logger) : RetentionJob(clock)
 {
     /// <summary>
     /// What stays of a destroyed customer, and why: each is kept by law and names the customer only by the account's
@@ -51,7 +51,6 @@ public sealed partial class AccountDestruction(
         [typeof(CustomerRequest)] = "the register of requests and complaints keeps each one's kind, dates and status, the proof that statutory deadlines were met (Art. 24); its text, answer, files and the texts of its history are destroyed",
     };
 
-    protected override TimeSpan Interval => options.CurrentValue.DestructionInterval;
 
     /// <summary>What one destruction call did.</summary>
     public enum Result

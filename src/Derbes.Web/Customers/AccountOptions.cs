@@ -42,9 +42,4 @@ public sealed class AccountOptions
 
     /// <summary>How long a closing account waits before its data is destroyed; signing in within it can undo the closure.</summary>
     public TimeSpan ClosingGracePeriod { get; set; } = TimeSpan.FromDays(14);
-    /// <summary>
-    /// How often the destruction job looked for closures whose grace period has ended when it ran on its own; the
-    /// daily retention run (<c>Retention:RunTime</c>) now schedules it with the other categories.
-    /// </summary>
-    public TimeSpan DestructionInterval { get; set; } = TimeSpan.FromHours(1);
 }

@@ -42,17 +42,13 @@ public abstract partial class PeriodicJob(TimeProvider clock, ILogger logger) : 
 }
 
 /// <summary>
-/// A periodic job that destroys what has outlived its retention (Art. 7 p.9): each run takes batches until none is due.
+/// One category's destruction of what has outlived its retention (Art. 7 p.9), in batches. Scheduled, with every
+/// other category, by the daily <see cref="Retention.RetentionRun"/>; tests call it directly.
 /// </summary>
-public abstract class RetentionJob(TimeProvider clock, ILogger logger) : PeriodicJob(clock, logger)
+public abstract class RetentionJob(TimeProvider clock)
 {
+    protected TimeProvider Clock => clock;
+
     /// <summary>Destroys one batch of what is due; returns how many.</summary>
     public abstract Task<int> PurgeDueAsync(CancellationToken cancellationToken);
-
-    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
-    {
-        while (await PurgeDueAsync(cancellationToken) > 0)
-        {
-        }
-    }
 }

@@ -22,10 +22,4 @@ public sealed class DocumentOptions
 
     /// <summary>How long a rejected document's file is kept after rejection (time to ask about it or send another); the reason stays.</summary>
     public TimeSpan RejectedRetention { get; set; } = TimeSpan.FromDays(30);
-
-    /// <summary>
-    /// How often the retention job looked for files past their time when it ran on its own; the daily retention run
-    /// (<c>Retention:RunTime</c>) now schedules it with the other categories.
-    /// </summary>
-    public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromHours(1);
 }

@@ -23,11 +23,8 @@ namespace Derbes.Web.Documents;
 public sealed class DocumentRetention(
     IServiceScopeFactory scopes,
     IOptionsMonitor<DocumentOptions> options,
-    TimeProvider clock,
-    ILogger<DocumentRetention> logger) : RetentionJob(clock, logger)
+    TimeProvider clock) : RetentionJob(clock), IDisposable
 {
-    protected override TimeSpan Interval => options.CurrentValue.PurgeInterval;
-
     // One run at a time in this instance: a run started by hand waits for the scheduled one to finish its files,
     // so when it returns, every file it could see as due is gone (other instances are kept apart by the claims).
     private readonly SemaphoreSlim _run = new(1, 1);
@@ -53,11 +50,7 @@ public sealed class DocumentRetention(
         }
     }
 
-    public override void Dispose()
-    {
-        _run.Dispose();
-        base.Dispose();
-    }
+    public void Dispose() => _run.Dispose();
 
     /// <summary>How long a document of <paramref name="status"/> keeps its file after review.</summary>
     public TimeSpan RetentionOf(DocumentStatus status) =>

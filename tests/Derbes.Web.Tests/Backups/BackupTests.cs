@@ -36,7 +36,7 @@ public sealed class BackupTests
     private static async Task<Site> SeededAsync()
     {
         // The destruction and backup jobs run when the test says so (their first runs are at start).
-        var app = new DerbesApp(new() { ["Accounts:DestructionInterval"] = "40.00:00:00", ["Backup:CheckInterval"] = "40.00:00:00" });
+        var app = new DerbesApp(new() { ["Retention:CheckInterval"] = "40.00:00:00", ["Backup:CheckInterval"] = "40.00:00:00" });
         using (var browser = app.NewBrowser())
         {
             var kept = await Journeys.RegisteredAndConfirmedAsync(app, browser);
@@ -353,14 +353,15 @@ public sealed class BackupTests
     {
         await using var file = File.OpenRead(archive);
         await using var plain = app.Service<ArchiveCipher>().Decrypt(file, "archive");
-        await using var unzipped = new GZipStream(plain, CompressionMode.Decompress);
-        await using var tar = new TarReader(unzipped);
+        await using var tar = new TarReader(plain);
         while (await tar.GetNextEntryAsync(copyData: true) is { } entry)
         {
             if (entry.Name.StartsWith("database/", StringComparison.Ordinal))
             {
+                Assert.EndsWith(".gz", entry.Name, StringComparison.Ordinal);
                 using var bytes = new MemoryStream();
-                await entry.DataStream!.CopyToAsync(bytes);
+                await using var unzipped = new GZipStream(entry.DataStream!, CompressionMode.Decompress);
+                await unzipped.CopyToAsync(bytes);
                 return bytes.ToArray();
             }
         }

@@ -1500,6 +1500,64 @@ namespace Derbes.Web.Data.Migrations.Postgres
                     b.ToTable("RequestEvents");
                 });
 
+            modelBuilder.Entity("Derbes.Web.Retention.RetentionRunCount", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Category")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Destroyed")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("DoneAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Held")
+                        .HasColumnType("integer");
+
+                    b.HasKey("RunId", "Category");
+
+                    b.ToTable("RetentionRunCounts");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Retention.RetentionRunRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("ClaimedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset>("ClaimedUntil")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("StartedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("FinishedAt");
+
+                    b.HasIndex("StartedAt");
+
+                    b.ToTable("RetentionRuns");
+                });
+
             modelBuilder.Entity("Derbes.Web.Security.DataKey", b =>
                 {
                     b.Property<Guid>("AccountId")
@@ -1904,6 +1962,15 @@ namespace Derbes.Web.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Derbes.Web.Retention.RetentionRunCount", b =>
+                {
+                    b.HasOne("Derbes.Web.Retention.RetentionRunRecord", null)
+                        .WithMany("Counts")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<System.Guid>", b =>
                 {
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityRole<System.Guid>", null)
@@ -1990,6 +2057,11 @@ namespace Derbes.Web.Data.Migrations.Postgres
                     b.Navigation("Attachments");
 
                     b.Navigation("Events");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Retention.RetentionRunRecord", b =>
+                {
+                    b.Navigation("Counts");
                 });
 #pragma warning restore 612, 618
         }

@@ -1467,6 +1467,62 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                     b.ToTable("RequestEvents");
                 });
 
+            modelBuilder.Entity("Derbes.Web.Retention.RetentionRunCount", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Category")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Destroyed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("DoneAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Held")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("RunId", "Category");
+
+                    b.ToTable("RetentionRunCounts");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Retention.RetentionRunRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ClaimedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ClaimedUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("StartedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("FinishedAt");
+
+                    b.HasIndex("StartedAt");
+
+                    b.ToTable("RetentionRuns");
+                });
+
             modelBuilder.Entity("Derbes.Web.Security.DataKey", b =>
                 {
                     b.Property<Guid>("AccountId")
@@ -1865,6 +1921,15 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Derbes.Web.Retention.RetentionRunCount", b =>
+                {
+                    b.HasOne("Derbes.Web.Retention.RetentionRunRecord", null)
+                        .WithMany("Counts")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<System.Guid>", b =>
                 {
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityRole<System.Guid>", null)
@@ -1951,6 +2016,11 @@ namespace Derbes.Web.Data.Migrations.Sqlite
                     b.Navigation("Attachments");
 
                     b.Navigation("Events");
+                });
+
+            modelBuilder.Entity("Derbes.Web.Retention.RetentionRunRecord", b =>
+                {
+                    b.Navigation("Counts");
                 });
 #pragma warning restore 612, 618
         }

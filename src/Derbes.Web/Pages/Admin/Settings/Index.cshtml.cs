@@ -202,7 +202,7 @@ public sealed partial class IndexModel(SettingsStore store, StaffDirectory staff
     {
         var settings = backup.CurrentValue;
         Archives = new ArchiveFacts(archives.Directory, archives.KeyDirectory, settings.Scheduled, settings.At,
-            (int)settings.Retention.TotalDays, (int)settings.KeyRetention.TotalDays, (await archives.ListAsync(cancellationToken)).Select(c => c.Manifest).FirstOrDefault());
+            (int)settings.Retention.TotalDays, (int)settings.KeyRetention.TotalDays, await archives.LatestAsync(cancellationToken));
         Snapshot = await store.ReadAsync(cancellationToken);
         foreach (var id in Snapshot.States.Values.Select(s => s.UpdatedBy).OfType<string>().Distinct(StringComparer.Ordinal))
         {

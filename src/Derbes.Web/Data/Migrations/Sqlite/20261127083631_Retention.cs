@@ -1,0 +1,72 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Derbes.Web.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class Retention : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "RetentionRuns",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    StartedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    FinishedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    ClaimedBy = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    ClaimedUntil = table.Column<long>(type: "INTEGER", nullable: false),
+                    StartedBy = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RetentionRuns", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "RetentionRunCounts",
+                columns: table => new
+                {
+                    RunId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Category = table.Column<int>(type: "INTEGER", nullable: false),
+                    Destroyed = table.Column<int>(type: "INTEGER", nullable: false),
+                    Held = table.Column<int>(type: "INTEGER", nullable: false),
+                    DoneAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RetentionRunCounts", x => new { x.RunId, x.Category });
+                    table.ForeignKey(
+                        name: "FK_RetentionRunCounts_RetentionRuns_RunId",
+                        column: x => x.RunId,
+                        principalTable: "RetentionRuns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RetentionRuns_FinishedAt",
+                table: "RetentionRuns",
+                column: "FinishedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RetentionRuns_StartedAt",
+                table: "RetentionRuns",
+                column: "StartedAt");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "RetentionRunCounts");
+
+            migrationBuilder.DropTable(
+                name: "RetentionRuns");
+        }
+    }
+}
