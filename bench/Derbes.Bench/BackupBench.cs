@@ -92,7 +92,7 @@ internal static class BackupBench
             + $"{clients} sign-in clients, {signIns} sign-ins idle; {free / (1024.0 * 1024 * 1024):F0} GiB free under {Path.GetTempPath()}; load average {LoadAverage()}");
         if (documentKiB is null)
         {
-            Console.WriteLine($"  (document size chosen so that the documents, the archive and the verification's unpacked copy, ~3.2× the documents, stay under half the free space; --document-kb N to choose)");
+            Console.WriteLine($"  (document size chosen so that the documents and the archive, ~2.2× the documents, stay under half the free space; --document-kb N to choose)");
         }
 
         var results = new List<BackupResult>();
@@ -120,7 +120,7 @@ internal static class BackupBench
         var budget = free / 2 - (long)customers * 8_000;
         foreach (var kib in new[] { 300, 200, 100, 50 })
         {
-            if (3.2 * documents * kib * 1024 <= budget)
+            if (2.2 * documents * kib * 1024 <= budget)
             {
                 return kib;
             }

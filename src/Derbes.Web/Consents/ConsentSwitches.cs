@@ -55,19 +55,25 @@ public sealed class ConsentSwitches(DerbesDb db, ConsentLedger ledger, AuditTrai
         {
             return ConsentSwitchResult.NotSwitchable;
         }
-        var current = (await ledger.CurrentAsync(accountId, cancellationToken)).GetValueOrDefault(purpose);
-        if ((current?.Granted ?? false) == agree)
-        {
-            return ConsentSwitchResult.Unchanged;
-        }
-        var edition = await EditionAsync(cancellationToken);
         language = Languages.IsSupported(language) ? language! : Languages.Current;
-        ledger.Record(accountId, purpose, agree, edition, language, Wording(purpose, edition, language), channel: channel, reference: reference);
-        audit.Record("consent.changed", accountId, outcome: $"{purpose}:{(agree ? "granted" : "withdrawn")}");
-        // Told by email, in the same unit of work: a change the customer did not make (a stolen session) does not go unnoticed.
-        var account = await db.Users.AsNoTracking().SingleAsync(a => a.Id == accountId, cancellationToken);
-        messages.ConsentChanged(account, directory.Open(account), purpose, agree);
-        await db.SaveChangesAsync(cancellationToken);
-        return ConsentSwitchResult.Changed;
+        // The look at the current standing and the record that changes it are one step under the chain lock: two
+        // opt-outs at once (a mail client's one-click POST and the customer's own click, or two instances) write one
+        // withdrawal, and the other finds it already done.
+        return await db.WithChainLockAsync(async ct =>
+        {
+            var current = (await ledger.CurrentAsync(accountId, ct)).GetValueOrDefault(purpose);
+            if ((current?.Granted ?? false) == agree)
+            {
+                return ConsentSwitchResult.Unchanged;
+            }
+            var edition = await EditionAsync(ct);
+            ledger.Record(accountId, purpose, agree, edition, language, Wording(purpose, edition, language), channel: channel, reference: reference);
+            audit.Record("consent.changed", accountId, outcome: $"{purpose}:{(agree ? "granted" : "withdrawn")}");
+            // Told by email, in the same unit of work: a change the customer did not make (a stolen session) does not go unnoticed.
+            var account = await db.Users.AsNoTracking().SingleAsync(a => a.Id == accountId, ct);
+            messages.ConsentChanged(account, directory.Open(account), purpose, agree);
+            await db.SaveChangesAsync(ct);
+            return ConsentSwitchResult.Changed;
+        }, cancellationToken);
     }
 }

@@ -262,6 +262,9 @@ public sealed class BackupTests
         var cut = original[..Math.Min(original.Length - 1, 8 + 2 + 2 + 32)];
         Assert.Contains("truncated", await RefusedAsync(cut, manifest with { Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(cut)), Size = cut.Length }), StringComparison.Ordinal);
 
+        // A copy in a layout this version does not read is refused by its manifest, before a byte of it is opened.
+        Assert.Contains("format 1", await RefusedAsync(original, manifest with { Format = 1 }), StringComparison.Ordinal);
+
         await File.WriteAllBytesAsync(archive, original);
         await File.WriteAllTextAsync(BackupManifest.PathFor(archive), System.Text.Json.JsonSerializer.Serialize(manifest, Json));
         target["Backup:KeyDirectory"] = Path.Combine(target["Data:Directory"]!, "no-keys-here");

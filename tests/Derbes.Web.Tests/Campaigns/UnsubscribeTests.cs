@@ -126,6 +126,29 @@ public sealed partial class UnsubscribeTests
     }
 
     [Fact]
+    public async Task OneClickPostsArrivingAllAtOnceWriteOneWithdrawal()
+    {
+        using var app = new DerbesApp(startAt: Wednesday);
+        var customer = await RegisteredAsync(app, "kk");
+        await RunCampaignAsync(app);
+        var (link, _) = UnsubscribeHeader(await CampaignMailAsync(app, customer.Customer.Email, "kk"));
+        var before = await LedgerAsync(app, customer.Id);
+
+        // A mail client's one-click POST, its retries and the customer's own clicks, all at the same moment.
+        using var client = NoCookies(app);
+        var posts = Enumerable.Range(0, 8).Select(async _ =>
+        {
+            using var response = await client.PostAsync(new Uri(link).PathAndQuery, new FormUrlEncodedContent([new("List-Unsubscribe", "One-Click")]));
+            return response.StatusCode;
+        }).ToList();
+        Assert.All(await Task.WhenAll(posts), status => Assert.Equal(HttpStatusCode.OK, status));
+
+        var added = (await LedgerAsync(app, customer.Id)).Where(r => !before.Any(b => b.Id == r.Id)).ToList();
+        Assert.False(Assert.Single(added).Granted);
+        Assert.Equal(1, await WithdrawalAuditsAsync(app, customer.Id, "AdvertisingEmail"));
+    }
+
+    [Fact]
     public async Task OpeningTheLinkUnsubscribesNobodyAndShowsOneButtonInTheCustomersLanguageWhichDoes()
     {
         using var app = new DerbesApp(startAt: Wednesday);
