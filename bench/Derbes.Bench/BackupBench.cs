@@ -41,7 +41,13 @@ internal sealed record BackupResult(
     int DuringCount,
     int Failures)
 {
-    public bool Pass => Verified && Failures == 0 && DuringP99 <= 2 * IdleP99;
+    /// <summary>
+    /// The idle reference: the faster of the two idle windows, before and after the backup. The one before can still
+    /// carry the JIT's tiering (the warm-up is short), which would flatter the ratio.
+    /// </summary>
+    public double ReferenceP99 => Math.Min(IdleP99, AfterP99);
+
+    public bool Pass => Verified && Failures == 0 && DuringP99 <= 2 * ReferenceP99;
 }
 
 /// <summary>
@@ -51,7 +57,8 @@ internal sealed record BackupResult(
 /// store, each with its row). The built site serves sign-ins from its own process; this process builds the app's
 /// services over the same configuration, as the <c>backup</c> command does, and calls
 /// <see cref="ArchiveCopies.CreateAsync"/> while the sign-ins go on, then <see cref="ArchiveCopies.VerifyAsync"/>.
-/// Target: the sign-in p99 during the backup at most 2× the idle p99, no failed sign-in, and the copy verifies.
+/// Target: the sign-in p99 during the backup at most 2× the idle p99 (the faster of the windows before and after it),
+/// no failed sign-in, and the copy verifies.
 /// </summary>
 internal static class BackupBench
 {
@@ -101,12 +108,12 @@ internal static class BackupBench
             results.Add(await RunOneAsync(root, provider, customers, documents, kib, signIns, clients));
         }
         Console.WriteLine();
-        Console.WriteLine("| Provider | Customers | Documents | Database | Documents on disk | Backup | Archive | Key copy | Verify | Sign-in p50 / p99 idle | during backup (n) | p99 after | p99 ≤ 2× idle |");
+        Console.WriteLine("| Provider | Customers | Documents | Database | Documents on disk | Backup | Archive | Key copy | Verify | Sign-in p50 / p99 idle | during backup (n) | p99 after | p99 ≤ 2× the faster idle |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in results)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Provider} | {r.Customers:N0} | {r.Documents:N0} × {r.DocumentKiB} KiB | {Size(r.DatabaseBytes)} | {Size(r.DocumentBytes)} | {r.BackupSeconds:F1} s | {Size(r.ArchiveBytes)} | {Size(r.KeyCopyBytes)} | {r.VerifySeconds:F1} s {(r.Verified ? "OK" : "FAILED")} | {r.IdleP50:F0} / {r.IdleP99:F0} ms | {r.DuringP50:F0} / {r.DuringP99:F0} ms ({r.DuringCount}) | {r.AfterP99:F0} ms | {(r.DuringP99 <= 2 * r.IdleP99 ? "PASS" : "FAIL")} {r.DuringP99 / r.IdleP99:F2}× |"));
+                $"| {r.Provider} | {r.Customers:N0} | {r.Documents:N0} × {r.DocumentKiB} KiB | {Size(r.DatabaseBytes)} | {Size(r.DocumentBytes)} | {r.BackupSeconds:F1} s | {Size(r.ArchiveBytes)} | {Size(r.KeyCopyBytes)} | {r.VerifySeconds:F1} s {(r.Verified ? "OK" : "FAILED")} | {r.IdleP50:F0} / {r.IdleP99:F0} ms | {r.DuringP50:F0} / {r.DuringP99:F0} ms ({r.DuringCount}) | {r.AfterP99:F0} ms | {(r.DuringP99 <= 2 * r.ReferenceP99 ? "PASS" : "FAIL")} {r.DuringP99 / r.ReferenceP99:F2}× |"));
         }
         var pass = results.All(r => r.Pass);
         Console.WriteLine(pass ? "Archive copies PASS" : "Archive copies FAIL");
@@ -232,9 +239,11 @@ internal static class BackupBench
             Console.WriteLine(FormattableString.Invariant($"  CPU during the backup: this process (backup and sign-in clients) {cpu:F1} s")
                 + (cluster is null ? "" : FormattableString.Invariant($", PostgreSQL server (pg_dump's backend and the site's) {server:F1} s")));
             Console.WriteLine($"Sign-ins during the backup: {during.Latencies.Count}, p50 {P(during.Latencies, 0.5):F0} ms, p99 {P(during.Latencies, 0.99):F0} ms, {during.Failures} failed "
-                + $"(idle p99 {P(idle.Latencies, 0.99):F0} ms; target ≤ 2×: {P(during.Latencies, 0.99) / P(idle.Latencies, 0.99):F2}×) {(P(during.Latencies, 0.99) <= 2 * P(idle.Latencies, 0.99) ? "PASS" : "FAIL")}; load average {LoadAverage()}");
+                + $"({P(during.Latencies, 0.99) / P(idle.Latencies, 0.99):F2}× the idle p99 before it); load average {LoadAverage()}");
             var after = await SignInsAsync(baseUrl, customers, clients, count: signIns, until: null);
-            Console.WriteLine($"Sign-ins idle again after the backup (the machine's drift): p50 {P(after.Latencies, 0.5):F0} ms, p99 {P(after.Latencies, 0.99):F0} ms, {after.Failures} failed");
+            var reference = Math.Min(P(idle.Latencies, 0.99), P(after.Latencies, 0.99));
+            Console.WriteLine($"Sign-ins idle again after the backup: p50 {P(after.Latencies, 0.5):F0} ms, p99 {P(after.Latencies, 0.99):F0} ms, {after.Failures} failed; "
+                + $"during / the faster idle p99 ({reference:F0} ms) = {P(during.Latencies, 0.99) / reference:F2}× (target ≤ 2×) {(P(during.Latencies, 0.99) <= 2 * reference ? "PASS" : "FAIL")}");
             await BenchSite.StopAsync(site);
 
             var verify = Stopwatch.StartNew();
