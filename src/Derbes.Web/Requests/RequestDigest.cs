@@ -147,7 +147,7 @@ public sealed partial class RequestDigest(
                 var groups = await GroupsAsync(db, today, calendar, ct);
                 var recipients = kind == DigestKind.Escalation && groups.Overdue.Count == 0
                     ? []
-                    : await ActiveStaffAsync(db, kind == DigestKind.Digest ? StaffRoles.PrivacyOfficer : StaffRoles.Administrator, ct);
+                    : await Staff.StaffDirectory.ActiveInRoleAsync(db, kind == DigestKind.Digest ? StaffRoles.PrivacyOfficer : StaffRoles.Administrator, ct);
                 var directory = services.GetRequiredService<AccountDirectory>();
                 var messages = services.GetRequiredService<StaffMessages>();
                 foreach (var account in recipients)
@@ -205,14 +205,6 @@ public sealed partial class RequestDigest(
 
     private static Task<bool> RanAsync(DerbesDb db, DigestKind kind, DateOnly today, CancellationToken cancellationToken) =>
         db.DigestRuns.AsNoTracking().AnyAsync(r => r.Day == today && r.Kind == kind, cancellationToken);
-
-    /// <summary>Active members of staff holding <paramref name="role"/> (deactivated and invited ones get nothing).</summary>
-    private static Task<List<Account>> ActiveStaffAsync(DerbesDb db, string role, CancellationToken cancellationToken) =>
-        db.Users.AsNoTracking()
-            .Where(a => a.Kind == AccountKind.Staff && a.Status == AccountStatus.Active
-                && db.UserRoles.Any(ur => ur.UserId == a.Id && db.Roles.Any(r => r.Id == ur.RoleId && r.Name == role)))
-            .OrderBy(a => a.CreatedAt)
-            .ToListAsync(cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Requests {Kind} of {Day} done: {Recipients} emails queued")]
     private static partial void LogRan(ILogger logger, DigestKind kind, DateOnly day, int recipients);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Derbes.Web.Audit;
+using Derbes.Web.Calendar;
 using Derbes.Web.Customers;
 using Derbes.Web.Data;
 using Derbes.Web.Security;
@@ -35,8 +36,6 @@ public sealed partial class RetentionRun(
 
     public const string Scheduled = "schedule";
 
-    private static readonly TimeSpan Almaty = TimeSpan.FromHours(5);
-
     private readonly string _instance = string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}");
     private readonly SemaphoreSlim _one = new(1, 1);
 
@@ -47,8 +46,8 @@ public sealed partial class RetentionRun(
     /// <summary>The latest moment the schedule says a run is due from: today's run time in Almaty, or yesterday's before it.</summary>
     public DateTimeOffset ScheduledAt(DateTimeOffset now)
     {
-        var local = now.ToOffset(Almaty);
-        var today = new DateTimeOffset(DateOnly.FromDateTime(local.DateTime).ToDateTime(options.CurrentValue.RunTime), Almaty);
+        var local = now.ToOffset(WorkingCalendar.AlmatyOffset);
+        var today = new DateTimeOffset(WorkingCalendar.AlmatyDate(now).ToDateTime(options.CurrentValue.RunTime), WorkingCalendar.AlmatyOffset);
         // In UTC: PostgreSQL stores and compares instants, and takes no other offset.
         return (today <= local ? today : today.AddDays(-1)).ToUniversalTime();
     }
@@ -172,17 +171,17 @@ public sealed partial class RetentionRun(
         try
         {
             destroyed = await table.DestroyAllDueAsync(category, async n =>
-        {
-            // Counted as it goes, so a run taken over midway reports what both parts destroyed.
-            await db.RetentionRunCounts.Where(c => c.RunId == runId && c.Category == category)
-                .ExecuteUpdateAsync(s => s.SetProperty(c => c.Destroyed, c => c.Destroyed + n), CancellationToken.None);
-            if (!await RenewAsync(db, runId, CancellationToken.None))
             {
-                lost = true;
-                throw new OperationCanceledException("The retention run was taken over by another instance.");
-            }
-            afterEach?.Invoke(category);
-        }, cancellationToken);
+                // Counted as it goes, so a run taken over midway reports what both parts destroyed.
+                await db.RetentionRunCounts.Where(c => c.RunId == runId && c.Category == category)
+                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.Destroyed, c => c.Destroyed + n), CancellationToken.None);
+                if (!await RenewAsync(db, runId, CancellationToken.None))
+                {
+                    lost = true;
+                    throw new OperationCanceledException("The retention run was taken over by another instance.");
+                }
+                afterEach?.Invoke(category);
+            }, cancellationToken);
         }
         catch (OperationCanceledException) when (lost)
         {
@@ -223,11 +222,7 @@ public sealed partial class RetentionRun(
                     outcome: summary, actor: "system");
                 var directory = services.GetRequiredService<AccountDirectory>();
                 var report = services.GetRequiredService<RetentionReport>();
-                var officers = await db.Users.AsNoTracking()
-                    .Where(a => a.Kind == AccountKind.Staff && a.Status == AccountStatus.Active
-                        && db.UserRoles.Any(ur => ur.UserId == a.Id && db.Roles.Any(r => r.Id == ur.RoleId && r.Name == StaffRoles.PrivacyOfficer)))
-                    .OrderBy(a => a.CreatedAt)
-                    .ToListAsync(ct);
+                var officers = await Staff.StaffDirectory.ActiveInRoleAsync(db, StaffRoles.PrivacyOfficer, ct);
                 foreach (var officer in officers)
                 {
                     report.Send(officer, directory.Open(officer), now, counts);

@@ -36,6 +36,17 @@ public sealed class StaffDirectory(
     UserManager<Account> users,
     TimeProvider clock)
 {
+    /// <summary>The active members of staff with <paramref name="role"/>, oldest first (deactivated and invited ones get nothing): who a job's report or escalation goes to.</summary>
+    public static Task<List<Account>> ActiveInRoleAsync(DerbesDb db, string role, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return db.Users.AsNoTracking()
+            .Where(a => a.Kind == AccountKind.Staff && a.Status == AccountStatus.Active
+                && db.UserRoles.Any(ur => ur.UserId == a.Id && db.Roles.Any(r => r.Id == ur.RoleId && r.Name == role)))
+            .OrderBy(a => a.CreatedAt)
+            .ToListAsync(cancellationToken);
+    }
+
     public static readonly TimeSpan InvitationLifetime = TimeSpan.FromHours(72);
 
     public async Task<List<StaffMember>> ListAsync(CancellationToken cancellationToken)
