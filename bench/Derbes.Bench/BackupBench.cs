@@ -54,9 +54,10 @@ internal sealed record BackupResult(
 /// Issue 9's benchmark: an archive copy of a million customers with 100,000 documents, and its verified restore. The
 /// customers are loaded as the other benchmarks load them (the app's sealing, data keys and blind indexes), the
 /// documents go through the app's own <see cref="DocumentIntake"/> (sealed with their owner's key, in the file-system
-/// store, each with its row). The built site serves sign-ins from its own process; this process builds the app's
-/// services over the same configuration, as the <c>backup</c> command does, and calls
-/// <see cref="ArchiveCopies.CreateAsync"/> while the sign-ins go on, then <see cref="ArchiveCopies.VerifyAsync"/>.
+/// store, each with its row). The built site serves sign-ins from its own process; while the sign-ins go on, the site's
+/// <c>backup</c> command runs in a process of its own (at <see cref="BackupOptions.Nice"/>, as the site's schedule runs
+/// it), then this process builds the app's services over the same configuration and calls
+/// <see cref="ArchiveCopies.VerifyAsync"/>.
 /// Target: the sign-in p99 during the backup at most 2× the idle p99 (the faster of the windows before and after it),
 /// no failed sign-in, and the copy verifies.
 /// </summary>
@@ -223,20 +224,29 @@ internal static class BackupBench
             Console.WriteLine($"Sign-ins idle: {idle.Latencies.Count}, p50 {P(idle.Latencies, 0.5):F0} ms, p99 {P(idle.Latencies, 0.99):F0} ms, {idle.Failures} failed; load average {LoadAverage()}");
 
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            var withChildrenBefore = BenchPaths.CpuMs("/proc/self/stat", withWaitedChildren: true) / 1000;
             var serverBefore = cluster?.ServerCpuMs() ?? double.NaN;
             var backup = Stopwatch.StartNew();
-            var creating = Task.Run(() => archives.CreateAsync("benchmark", CancellationToken.None));
+            // The site's own `backup` command in its own process, as the site's schedule runs it (at Backup:Nice).
+            var creating = BenchSite.CommandAsync(root, data, settings, "backup");
             var during = await SignInsAsync(baseUrl, customers, clients, count: null, until: creating);
-            var manifest = await creating;
+            var (exitCode, commandOutput) = await creating;
             var backupSeconds = backup.Elapsed.TotalSeconds;
+            Console.Write(string.Join("", commandOutput.Split('\n').Where(l => l.Length > 0 && !l.StartsWith(' ')).Select(l => "  [backup] " + l + "\n")));
+            if (exitCode != 0 || await archives.LatestAsync(CancellationToken.None) is not { } manifest)
+            {
+                throw new InvalidOperationException($"The backup command failed ({exitCode}): {commandOutput}");
+            }
             var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
+            // The backup command's own CPU (with pg_dump's, which it waited for): what this process's waited children used.
+            var backupCpu = BenchPaths.CpuMs("/proc/self/stat", withWaitedChildren: true) / 1000 - withChildrenBefore - cpu;
             var server = ((cluster?.ServerCpuMs() ?? double.NaN) - serverBefore) / 1000;
             var archivePath = Path.Combine(archives.Directory, manifest.Name);
             var keyCopyPath = Path.Combine(archives.KeyDirectory, manifest.KeyCopy);
             var keyCopyBytes = new FileInfo(keyCopyPath).Length;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Backup: {backupSeconds:F1} s; archive {manifest.Name} {Size(manifest.Size)} ({manifest.Tables.Values.Sum():N0} rows in {manifest.Tables.Count} tables, {manifest.Documents:N0} documents of {Size(manifest.DocumentBytes)}, {manifest.DocumentsMissing} missing); key copy {Size(keyCopyBytes)}"));
-            Console.WriteLine(FormattableString.Invariant($"  CPU during the backup: this process (backup and sign-in clients) {cpu:F1} s")
+            Console.WriteLine(FormattableString.Invariant($"  CPU during the backup: the backup command {backupCpu:F1} s, this process (the sign-in clients) {cpu:F1} s")
                 + (cluster is null ? "" : FormattableString.Invariant($", PostgreSQL server (pg_dump's backend and the site's) {server:F1} s")));
             Console.WriteLine($"Sign-ins during the backup: {during.Latencies.Count}, p50 {P(during.Latencies, 0.5):F0} ms, p99 {P(during.Latencies, 0.99):F0} ms, {during.Failures} failed "
                 + $"({P(during.Latencies, 0.99) / P(idle.Latencies, 0.99):F2}× the idle p99 before it); load average {LoadAverage()}");

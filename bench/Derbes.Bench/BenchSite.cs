@@ -47,9 +47,38 @@ internal static class BenchSite
 {
     public static Process Start(string root, string data, string baseUrl, IReadOnlyDictionary<string, string> environment)
     {
+        var start = StartInfo(root, data, environment, "--urls", baseUrl);
+        if (Environment.GetEnvironmentVariable("BENCH_SPIN") is { } spin) { start.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = spin; }
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null && Environment.GetEnvironmentVariable("BENCH_SITE_STDOUT") == "1") { Console.WriteLine("[site-out] " + e.Data); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine("[site] " + e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>
+    /// One of the site's operator commands (e.g. <c>backup</c>) as its own process over the same configuration and data
+    /// folder, as the site's schedule or an operator runs it; returns its exit code and output.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output)> CommandAsync(string root, string data, IReadOnlyDictionary<string, string> environment, params string[] command)
+    {
+        var start = StartInfo(root, data, environment, command);
+        using var process = Process.Start(start)!;
+        var output = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, output.ToString());
+    }
+
+    private static ProcessStartInfo StartInfo(string root, string data, IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    {
         var contentRoot = Path.Combine(root, "src", "Derbes.Web");
         var dll = Path.Combine(contentRoot, "bin", "Release", "net10.0", "Derbes.Web.dll");
-        var start = new ProcessStartInfo("dotnet", [dll, "--urls", baseUrl, "--contentRoot", contentRoot])
+        var start = new ProcessStartInfo("dotnet", [dll, .. arguments, "--contentRoot", contentRoot])
         {
             WorkingDirectory = contentRoot,
             UseShellExecute = false,
@@ -66,13 +95,7 @@ internal static class BenchSite
         {
             start.Environment[name] = value;
         }
-        if (Environment.GetEnvironmentVariable("BENCH_SPIN") is { } spin) { start.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = spin; }
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null && Environment.GetEnvironmentVariable("BENCH_SITE_STDOUT") == "1") { Console.WriteLine("[site-out] " + e.Data); } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine("[site] " + e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
+        return start;
     }
 
     public static async Task StopAsync(Process site)

@@ -36,6 +36,19 @@ public sealed class BackupOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "60.00:00:00")]
     public TimeSpan CheckInterval { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// The nice value (0–19) the <c>backup</c> command runs at on Linux, pg_dump with it: the copy then takes the cores
+    /// only when sign-ins leave them free. 0 keeps the priority it was started with.
+    /// </summary>
+    [Range(0, 19)]
+    public int Nice { get; set; } = 10;
+
+    /// <summary>
+    /// The scheduled copy runs as the site's own <c>backup</c> command in a child process (at <see cref="Nice"/>), so that
+    /// its work never runs at the site's priority. False makes it in the site's process (the tests' fake clock needs that).
+    /// </summary>
+    public bool ChildProcess { get; set; } = true;
+
     /// <summary>pg_dump and pg_restore are looked up on PATH and in /usr/lib/postgresql; set this folder to choose.</summary>
     public string? PostgresBin { get; set; }
 }

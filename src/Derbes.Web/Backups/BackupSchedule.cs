@@ -14,6 +14,7 @@ public sealed class BackupSchedule(
     IServiceScopeFactory scopes,
     ArchiveCopies archives,
     KeyCopies keyCopies,
+    BackupProcess process,
     IOptionsMonitor<BackupOptions> options,
     TimeProvider clock,
     ILogger<BackupSchedule> logger) : PeriodicJob(clock, logger)
@@ -72,9 +73,37 @@ public sealed class BackupSchedule(
             {
                 return null;
             }
-            var manifest = await archives.CreateAsync("scheduled", cancellationToken);
+            var manifest = await CreateAsync(cancellationToken);
             await archives.DeleteExpiredAsync(cancellationToken);
             return manifest;
         }
+    }
+
+    /// <summary>
+    /// The copy itself: the site's <c>backup scheduled</c> command in a child process at a lower priority
+    /// (<see cref="BackupOptions.ChildProcess"/>), or in this process when that is off or this is not the site's process.
+    /// </summary>
+    private async Task<BackupManifest> CreateAsync(CancellationToken cancellationToken)
+    {
+        // One line per log entry: the child's lines are relayed into the site's log one by one.
+        var start = options.CurrentValue.ChildProcess
+            ? process.StartInfo("backup", BackupProcess.ScheduledArgument, "--Logging:Console:FormatterOptions:SingleLine=true")
+            : null;
+        if (start is null)
+        {
+            if (options.CurrentValue.ChildProcess)
+            {
+                process.WarnInProcess();
+            }
+            return await archives.CreateAsync("scheduled", cancellationToken);
+        }
+        var begun = Clock.GetUtcNow().AddSeconds(-1);
+        var (exitCode, output) = await process.RunAsync(start, cancellationToken);
+        var latest = await archives.LatestAsync(cancellationToken);
+        if (exitCode != 0 || latest is null || latest.CreatedAt < begun)
+        {
+            throw new BackupException($"The backup process ended with exit code {exitCode} and made no copy: {(output.Count > 0 ? output[^1] : "no output")}");
+        }
+        return latest;
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Derbes.Web.Audit;
 using Derbes.Web.Backups;
 using Derbes.Web.Data;
+using Microsoft.Extensions.Options;
 
 namespace Derbes.Web.Startup;
 
@@ -26,28 +27,45 @@ public static class Commands
         {
             "verify-audit" => await VerifyAuditAsync(app.Services, output, CancellationToken.None),
             "verify-consents" => await VerifyConsentsAsync(app.Services, output, CancellationToken.None),
-            "backup" => await BackupAsync(app.Services, output, CancellationToken.None),
+            "backup" => await LowPriorityBackupAsync(app.Services, arguments, output),
             "restore" or "verify-backup" => await RestoreAsync(app.Services, command, arguments, output, CancellationToken.None),
             _ => 2,
         };
     }
 
+    /// <summary>
+    /// The <c>backup</c> command as its own process: first lowers the process's CPU priority to
+    /// <see cref="BackupOptions.Nice"/>, so that the copy (and pg_dump) take the cores only when the site leaves them free.
+    /// <c>backup scheduled</c> is how the site's schedule runs it (<see cref="BackupProcess"/>).
+    /// </summary>
+    private static async Task<int> LowPriorityBackupAsync(IServiceProvider services, string[] arguments, TextWriter output)
+    {
+        var nice = services.GetRequiredService<IOptions<BackupOptions>>().Value.Nice;
+        if (nice > 0 && ProcessPriority.Lower(nice) is not null)
+        {
+            var values = ProcessPriority.ThreadNiceValues();
+            await output.WriteLineAsync(FormattableString.Invariant($"priority: nice {values.Min()} to {values.Max()} on the process's {values.Count} threads"));
+        }
+        return await BackupAsync(services, output, CancellationToken.None, arguments.Contains(BackupProcess.ScheduledArgument) ? "scheduled" : "command");
+    }
+
     /// <summary>Writes an archive copy and a key copy now; exit code 0, or 1 with the reason.</summary>
-    public static async Task<int> BackupAsync(IServiceProvider services, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> BackupAsync(IServiceProvider services, TextWriter output, CancellationToken cancellationToken, string origin = "command")
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(output);
         var archives = services.GetRequiredService<ArchiveCopies>();
         try
         {
-            var manifest = await archives.CreateAsync("command", cancellationToken);
+            var manifest = await archives.CreateAsync(origin, cancellationToken);
             await output.WriteLineAsync(FormattableString.Invariant($"archive copy: {Path.Combine(archives.Directory, manifest.Name)} ({manifest.Size} bytes, sha256 {manifest.Sha256})"));
             await output.WriteLineAsync(FormattableString.Invariant($"  {manifest.Tables.Count} tables, {manifest.Tables.Values.Sum()} rows, {manifest.Documents} documents ({manifest.DocumentBytes} bytes)"));
             await output.WriteLineAsync($"key copy: {Path.Combine(services.GetRequiredService<KeyCopies>().Directory, manifest.KeyCopy)}");
             return 0;
         }
-        catch (BackupException ex)
+        catch (Exception ex) when (ex is BackupException or IOException or UnauthorizedAccessException)
         {
+            // A folder that cannot be written is the operator's to fix: the reason, not a stack trace.
             await output.WriteLineAsync("backup FAILED: " + ex.Message);
             return 1;
         }

@@ -283,6 +283,7 @@ public static class DerbesServices
         services.AddSingleton<Backups.ArchiveCipher>();
         services.AddSingleton<Backups.KeyCopies>();
         services.AddSingleton<Backups.ArchiveCopies>();
+        services.AddSingleton<Backups.BackupProcess>();
         services.AddSingleton<Backups.BackupSchedule>();
         services.AddHostedService(sp => sp.GetRequiredService<Backups.BackupSchedule>());
         // Depersonalised statistics (policy 2.2.5): the daily aggregates, the job that keeps them, the page's tables.

@@ -66,6 +66,8 @@ public class DerbesApp : WebApplicationFactory<Program>
             ["Logging:LogLevel:Default"] = "Warning",
             // A test's clock starts at any hour: the daily archive copy would otherwise be made at once; backup tests turn it on.
             ["Backup:Scheduled"] = "false",
+            // The schedule's copy runs in the test's process, on its fake clock; BackupProcessTests start the real command.
+            ["Backup:ChildProcess"] = "false",
         };
         if (Database is not null)
         {
@@ -81,6 +83,9 @@ public class DerbesApp : WebApplicationFactory<Program>
     }
 
     public const string PublicUrl = "https://shop.example.kz";
+
+    /// <summary>The configuration this instance runs with (the test defaults and the test's own).</summary>
+    public IReadOnlyDictionary<string, string?> Settings => _settings;
 
     public string DataDirectory { get; }
 

@@ -1,0 +1,60 @@
+using Derbes.Web.Backups;
+using Derbes.Web.Startup;
+using Derbes.Web.Tests.Infrastructure;
+
+namespace Derbes.Web.Tests.Backups;
+
+/// <summary>
+/// The schedule's archive copy runs as the site's own <c>backup</c> command in a child process at a lower CPU priority,
+/// so a copy of minutes never takes the cores from the sign-ins. Here the real program (the built Derbes.Web.dll beside
+/// the tests) is started as the schedule starts it, over the test site's configuration, database and data folder.
+/// </summary>
+public sealed class BackupProcessTests
+{
+    /// <summary>The dotnet host running the tests, which runs the built site's program as the site's own host would.</summary>
+    private static string Dotnet =>
+        Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
+
+    [Fact]
+    public async Task TheScheduledCopyIsTheSitesOwnCommandRunningAtALowerPriorityAndItVerifies()
+    {
+        using var app = new DerbesApp();
+        await CustomerSeed.AddAsync(app, 5, _ => false);
+        var process = app.Service<BackupProcess>();
+        var program = Path.Combine(AppContext.BaseDirectory, "Derbes.Web.dll");
+        var settings = app.Settings.Where(s => s.Value is not null).Select(s => $"--{s.Key}={s.Value}").ToArray();
+        var start = process.StartInfo(Dotnet, program, settings, "backup", BackupProcess.ScheduledArgument);
+
+        var (exitCode, output) = await process.RunAsync(start, CancellationToken.None);
+
+        Assert.True(exitCode == 0, string.Join('\n', output));
+        // Every thread of the command, and so pg_dump started by one of them, runs at nice 10 (Backup:Nice).
+        Assert.Contains(output, line => line.StartsWith("priority: nice 10 to 10 on the process's ", StringComparison.Ordinal));
+        var latest = await app.Service<ArchiveCopies>().LatestAsync(CancellationToken.None);
+        Assert.NotNull(latest);
+        Assert.Equal("scheduled", latest.Origin);
+        Assert.Equal(5, latest.Tables["AspNetUsers"]);
+        using var verified = new StringWriter();
+        var archive = Path.Combine(app.Service<ArchiveCopies>().Directory, latest.Name);
+        Assert.True(await Commands.RestoreAsync(app.Services, "verify-backup", [archive], verified, CancellationToken.None) == 0, verified.ToString());
+    }
+
+    [Fact]
+    public async Task AFailingCommandIsReportedWithItsExitCodeAndMakesNoCopy()
+    {
+        using var app = new DerbesApp();
+        var process = app.Service<BackupProcess>();
+        var program = Path.Combine(AppContext.BaseDirectory, "Derbes.Web.dll");
+        // An archive folder that cannot be created (a file is in its way).
+        var blocked = Path.Combine(app.DataDirectory, "not-a-folder");
+        await File.WriteAllTextAsync(blocked, "");
+        var settings = app.Settings.Where(s => s.Value is not null).Select(s => $"--{s.Key}={s.Value}")
+            .Append($"--Backup:Directory={Path.Combine(blocked, "backups")}").ToArray();
+
+        var (exitCode, output) = await process.RunAsync(process.StartInfo(Dotnet, program, settings, "backup"), CancellationToken.None);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains(output, line => line.StartsWith("backup FAILED: ", StringComparison.Ordinal) && line.Contains("not-a-folder", StringComparison.Ordinal));
+        Assert.Null(await app.Service<ArchiveCopies>().LatestAsync(CancellationToken.None));
+    }
+}
