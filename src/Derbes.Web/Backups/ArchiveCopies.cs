@@ -67,6 +67,13 @@ public sealed partial class ArchiveCopies(
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<DerbesDb>();
+            // A copy is of a site's database at the site's schema: a database the site has not migrated (never
+            // started, or an older version's) would give an archive that no restore of this version accepts.
+            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+            if (pending.Count > 0)
+            {
+                throw new BackupException($"The database lacks {pending.Count} of this version's migrations (the last: {pending[^1]}). Start the site once: it migrates the database at start. Then make the copy.");
+            }
             var snapshot = await Copy.SnapshotAsync(db.Database.GetConnectionString()!, work, StorageColumns(db), cancellationToken);
             // After the snapshot: every key of a customer in the snapshot is in this copy (or destroyed since, as it should be).
             var keyCopy = await keyCopies.WriteAsync(db, stamp, cancellationToken);

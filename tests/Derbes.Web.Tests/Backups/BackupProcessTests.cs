@@ -57,4 +57,27 @@ public sealed class BackupProcessTests
         Assert.Contains(output, line => line.StartsWith("backup FAILED: ", StringComparison.Ordinal) && line.Contains("not-a-folder", StringComparison.Ordinal));
         Assert.Null(await app.Service<ArchiveCopies>().LatestAsync(CancellationToken.None));
     }
+
+    [Fact]
+    public async Task ADatabaseTheSiteHasNeverMigratedIsRefusedWithWhatToDo()
+    {
+        using var app = new DerbesApp();
+        var process = app.Service<BackupProcess>();
+        var program = Path.Combine(AppContext.BaseDirectory, "Derbes.Web.dll");
+        // A data folder of its own, never served from: on SQLite an empty database file, on PostgreSQL an empty database.
+        var data = Path.Combine(Path.GetTempPath(), "derbes-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(data);
+        var settings = app.Settings.Where(s => s.Value is not null && s.Key != "Data:Directory" && s.Key != "ConnectionStrings:Derbes")
+            .Select(s => $"--{s.Key}={s.Value}").Append($"--Data:Directory={data}").ToList();
+        if (TestDatabase.PostgresServer is { } server)
+        {
+            settings.Add($"--ConnectionStrings:Derbes={TestDatabase.CreatePostgres(server)}");
+        }
+
+        var (exitCode, output) = await process.RunAsync(process.StartInfo(Dotnet, program, settings, "backup"), CancellationToken.None);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains(output, line => line.StartsWith("backup FAILED: The database lacks ", StringComparison.Ordinal) && line.Contains("Start the site once", StringComparison.Ordinal));
+        Assert.False(Directory.Exists(Path.Combine(data, "backups")) && Directory.EnumerateFiles(Path.Combine(data, "backups"), "*.dbk").Any());
+    }
 }
