@@ -3,7 +3,8 @@ using Derbes.Web.Startup;
 
 // Derbes: the customer-account and personal-data platform of the SMALL website.
 // This file is the table of contents; each heading points at the concept folder that does the work.
-var builder = WebApplication.CreateBuilder(args);
+// An operator command's own file names stay out of the configuration (see Commands.Settings); its settings do not.
+var builder = WebApplication.CreateBuilder(Commands.Named(args) is null ? args : Commands.Settings(args[1..]));
 
 // Options, validated at start, and the data folder (database, keys, documents, mail and SMS pickup).
 builder.AddDerbesOptions();

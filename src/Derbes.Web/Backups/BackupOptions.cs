@@ -37,8 +37,8 @@ public sealed class BackupOptions
     public TimeSpan CheckInterval { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// The nice value (0–19) the <c>backup</c> command runs at on Linux, pg_dump with it: the copy then takes the cores
-    /// only when sign-ins leave them free. 0 keeps the priority it was started with.
+    /// The nice value (0–19) the <c>backup</c> and <c>verify-backup</c> commands run at on Linux, pg_dump and pg_restore
+    /// with them: they then take the cores only when sign-ins leave them free. 0 keeps the priority they were started with.
     /// </summary>
     [Range(0, 19)]
     public int Nice { get; set; } = 10;

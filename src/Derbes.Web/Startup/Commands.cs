@@ -23,22 +23,25 @@ public static class Commands
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(output);
+        if (command is "backup" or "verify-backup")
+        {
+            // A copy, and a check that restores one into a temporary database, run beside a serving site (the
+            // schedule starts `backup scheduled` as a child of the site): they take the cores only when the site
+            // leaves them free. On Linux every thread is lowered, so pg_dump and pg_restore started later are too.
+            await LowerPriorityAsync(app.Services, output);
+        }
         return command switch
         {
             "verify-audit" => await VerifyAuditAsync(app.Services, output, CancellationToken.None),
             "verify-consents" => await VerifyConsentsAsync(app.Services, output, CancellationToken.None),
-            "backup" => await LowPriorityBackupAsync(app.Services, arguments, output),
+            "backup" => await BackupAsync(app.Services, output, CancellationToken.None, arguments.Contains(BackupProcess.ScheduledArgument) ? "scheduled" : "command"),
             "restore" or "verify-backup" => await RestoreAsync(app.Services, command, arguments, output, CancellationToken.None),
             _ => 2,
         };
     }
 
-    /// <summary>
-    /// The <c>backup</c> command as its own process: first lowers the process's CPU priority to
-    /// <see cref="BackupOptions.Nice"/>, so that the copy (and pg_dump) take the cores only when the site leaves them free.
-    /// <c>backup scheduled</c> is how the site's schedule runs it (<see cref="BackupProcess"/>).
-    /// </summary>
-    private static async Task<int> LowPriorityBackupAsync(IServiceProvider services, string[] arguments, TextWriter output)
+    /// <summary>Lowers this whole process to <see cref="BackupOptions.Nice"/> (Linux) and says so.</summary>
+    private static async Task LowerPriorityAsync(IServiceProvider services, TextWriter output)
     {
         var nice = services.GetRequiredService<IOptions<BackupOptions>>().Value.Nice;
         if (nice > 0 && ProcessPriority.Lower(nice) is not null)
@@ -46,7 +49,6 @@ public static class Commands
             var values = ProcessPriority.ThreadNiceValues();
             await output.WriteLineAsync(FormattableString.Invariant($"priority: nice {values.Min()} to {values.Max()} on the process's {values.Count} threads"));
         }
-        return await BackupAsync(services, output, CancellationToken.None, arguments.Contains(BackupProcess.ScheduledArgument) ? "scheduled" : "command");
     }
 
     /// <summary>Writes an archive copy and a key copy now; exit code 0, or 1 with the reason.</summary>
@@ -71,19 +73,67 @@ public static class Commands
         }
     }
 
+    /// <summary>
+    /// ARCHIVE and the optional <c>--keys KEYCOPY</c> among the arguments; the site's own settings given on the same
+    /// command line (<c>--Section:Key=value</c> or <c>--Section:Key value</c>) are configuration, not the command's.
+    /// The archive is null unless exactly one is named.
+    /// </summary>
+    public static (string? Archive, string? Keys) ArchiveArguments(IReadOnlyList<string> arguments)
+    {
+        var (positional, keys, _) = Split(arguments);
+        return (positional.Count == 1 ? positional[0] : null, keys);
+    }
+
+    /// <summary>
+    /// The site's settings among a command's arguments, for the configuration: without the command's own file names,
+    /// which the command line's configuration would otherwise take for keys (a path starting with '/' is a Windows-style
+    /// switch to it, and swallows the setting after it).
+    /// </summary>
+    public static string[] Settings(IReadOnlyList<string> arguments) => [.. Split(arguments).Settings];
+
+    private static (List<string> Positional, string? Keys, List<string> Settings) Split(IReadOnlyList<string> arguments)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        var positional = new List<string>();
+        var settings = new List<string>();
+        string? keys = null;
+        for (var i = 0; i < arguments.Count; i++)
+        {
+            var argument = arguments[i];
+            if (argument == "--keys" && i + 1 < arguments.Count)
+            {
+                keys = arguments[++i];
+            }
+            else if (argument.StartsWith('-') && argument.Length > 1)
+            {
+                // A setting: its value is in it after '=', or the next argument.
+                settings.Add(argument);
+                if (!argument.Contains('=', StringComparison.Ordinal) && i + 1 < arguments.Count)
+                {
+                    settings.Add(arguments[++i]);
+                }
+            }
+            else
+            {
+                positional.Add(argument);
+            }
+        }
+        return (positional, keys, settings);
+    }
+
     /// <summary><c>restore</c> or <c>verify-backup</c> ARCHIVE [--keys KEYCOPY]: exit code 0, 1 with the reason, 2 for wrong arguments.</summary>
     public static async Task<int> RestoreAsync(IServiceProvider services, string command, string[] arguments, TextWriter output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(arguments);
         ArgumentNullException.ThrowIfNull(output);
-        var keys = arguments is [_, "--keys", var keyCopy] ? keyCopy : null;
-        if (arguments.Length != 1 && keys is null)
+        var (archive, keys) = ArchiveArguments(arguments);
+        if (archive is null)
         {
             await output.WriteLineAsync($"usage: {command} ARCHIVE [--keys KEYCOPY]   (the key copy defaults to the newest in Backup:KeyDirectory)");
             return 2;
         }
-        var file = Path.GetFullPath(arguments[0]);
+        var file = Path.GetFullPath(archive);
         var archives = services.GetRequiredService<ArchiveCopies>();
         try
         {
