@@ -15,25 +15,21 @@ public static class ProcessPriority
 
     /// <summary>
     /// Sets the nice value of every thread of this process to <paramref name="nice"/> (never raises one: that needs
-    /// privileges). Returns how many threads were lowered, or null where this is not Linux.
+    /// privileges). False where this is not Linux.
     /// </summary>
-    public static int? Lower(int nice)
+    public static bool Lower(int nice)
     {
         if (!OperatingSystem.IsLinux())
         {
-            return null;
+            return false;
         }
         var done = new HashSet<int>();
         // Threads started while the folder is read are found on the next pass.
         for (var pass = 0; pass < 10; pass++)
         {
             var found = false;
-            foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+            foreach (var id in ThreadIds().Where(done.Add))
             {
-                if (!int.TryParse(Path.GetFileName(task), NumberStyles.None, CultureInfo.InvariantCulture, out var id) || !done.Add(id))
-                {
-                    continue;
-                }
                 found = true;
                 if (Nice(id) is { } current && current < nice)
                 {
@@ -46,16 +42,18 @@ public static class ProcessPriority
                 break;
             }
         }
-        return done.Count;
+        return true;
     }
 
     /// <summary>The nice values of this process's threads (Linux), for the command's report and the tests.</summary>
     public static IReadOnlyList<int> ThreadNiceValues() =>
-        !OperatingSystem.IsLinux()
-            ? []
-            : Directory.EnumerateDirectories("/proc/self/task")
-                .Select(task => int.TryParse(Path.GetFileName(task), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? Nice(id) : null)
-                .OfType<int>().ToList();
+        OperatingSystem.IsLinux() ? ThreadIds().Select(Nice).OfType<int>().ToList() : [];
+
+    /// <summary>This process's thread ids, from <c>/proc/self/task</c>.</summary>
+    private static IEnumerable<int> ThreadIds() =>
+        Directory.EnumerateDirectories("/proc/self/task")
+            .Select(task => int.TryParse(Path.GetFileName(task), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : -1)
+            .Where(id => id > 0);
 
     /// <summary>The nice value of one thread from <c>/proc/self/task/ID/stat</c> (field 19), or null when it has ended.</summary>
     private static int? Nice(int thread)

@@ -44,7 +44,7 @@ public static class Commands
     private static async Task LowerPriorityAsync(IServiceProvider services, TextWriter output)
     {
         var nice = services.GetRequiredService<IOptions<BackupOptions>>().Value.Nice;
-        if (nice > 0 && ProcessPriority.Lower(nice) is not null)
+        if (nice > 0 && ProcessPriority.Lower(nice))
         {
             var values = ProcessPriority.ThreadNiceValues();
             await output.WriteLineAsync(FormattableString.Invariant($"priority: nice {values.Min()} to {values.Max()} on the process's {values.Count} threads"));

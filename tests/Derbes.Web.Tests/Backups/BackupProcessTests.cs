@@ -14,15 +14,21 @@ public sealed class BackupProcessTests
     private static string Dotnet =>
         Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
 
+    /// <summary>The built site's program, beside the tests.</summary>
+    private static readonly string SiteProgram = Path.Combine(AppContext.BaseDirectory, "Derbes.Web.dll");
+
+    /// <summary>A test site's settings as the site's command line would give them, except those <paramref name="replaced"/>.</summary>
+    private static List<string> Settings(DerbesApp app, params string[] replaced) =>
+        app.Settings.Where(s => s.Value is not null && !replaced.Contains(s.Key)).Select(s => $"--{s.Key}={s.Value}").ToList();
+
     [Fact]
     public async Task TheScheduledCopyIsTheSitesOwnCommandRunningAtALowerPriorityAndItVerifies()
     {
         using var app = new DerbesApp();
         await CustomerSeed.AddAsync(app, 5, _ => false);
         var process = app.Service<BackupProcess>();
-        var program = Path.Combine(AppContext.BaseDirectory, "Derbes.Web.dll");
-        var settings = app.Settings.Where(s => s.Value is not null).Select(s => $"--{s.Key}={s.Value}").ToArray();
-        var start = process.StartInfo(Dotnet, program, settings, "backup", BackupProcess.ScheduledArgument);
+        var settings = Settings(app);
+        var start = process.StartInfo(Dotnet, SiteProgram, settings, "backup", BackupProcess.ScheduledArgument);
 
         var (exitCode, output) = await process.RunAsync(start, CancellationToken.None);
 
@@ -35,7 +41,7 @@ public sealed class BackupProcessTests
         Assert.Equal(5, latest.Tables["AspNetUsers"]);
         // The check an operator runs beside the serving site yields the cores too.
         var archive = Path.Combine(app.Service<ArchiveCopies>().Directory, latest.Name);
-        var (verifyExit, verified) = await process.RunAsync(process.StartInfo(Dotnet, program, settings, "verify-backup", archive), CancellationToken.None);
+        var (verifyExit, verified) = await process.RunAsync(process.StartInfo(Dotnet, SiteProgram, settings, "verify-backup", archive), CancellationToken.None);
         Assert.True(verifyExit == 0, string.Join('\n', verified));
         Assert.Contains(verified, line => line.StartsWith("priority: nice 10 to 10 on the process's ", StringComparison.Ordinal));
         Assert.Contains("verify-backup: OK", verified);
@@ -46,14 +52,12 @@ public sealed class BackupProcessTests
     {
         using var app = new DerbesApp();
         var process = app.Service<BackupProcess>();
-        var program = Path.Combine(AppContext.BaseDirectory, "Derbes.Web.dll");
         // An archive folder that cannot be created (a file is in its way).
         var blocked = Path.Combine(app.DataDirectory, "not-a-folder");
         await File.WriteAllTextAsync(blocked, "");
-        var settings = app.Settings.Where(s => s.Value is not null).Select(s => $"--{s.Key}={s.Value}")
-            .Append($"--Backup:Directory={Path.Combine(blocked, "backups")}").ToArray();
+        var settings = Settings(app).Append($"--Backup:Directory={Path.Combine(blocked, "backups")}");
 
-        var (exitCode, output) = await process.RunAsync(process.StartInfo(Dotnet, program, settings, "backup"), CancellationToken.None);
+        var (exitCode, output) = await process.RunAsync(process.StartInfo(Dotnet, SiteProgram, settings, "backup"), CancellationToken.None);
 
         Assert.Equal(1, exitCode);
         Assert.Contains(output, line => line.StartsWith("backup FAILED: ", StringComparison.Ordinal) && line.Contains("not-a-folder", StringComparison.Ordinal));
@@ -65,18 +69,17 @@ public sealed class BackupProcessTests
     {
         using var app = new DerbesApp();
         var process = app.Service<BackupProcess>();
-        var program = Path.Combine(AppContext.BaseDirectory, "Derbes.Web.dll");
         // A data folder of its own, never served from: on SQLite an empty database file, on PostgreSQL an empty database.
         var data = Path.Combine(Path.GetTempPath(), "derbes-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(data);
-        var settings = app.Settings.Where(s => s.Value is not null && s.Key != "Data:Directory" && s.Key != "ConnectionStrings:Derbes")
-            .Select(s => $"--{s.Key}={s.Value}").Append($"--Data:Directory={data}").ToList();
+        var settings = Settings(app, "Data:Directory", "ConnectionStrings:Derbes");
+        settings.Add($"--Data:Directory={data}");
         if (TestDatabase.PostgresServer is { } server)
         {
             settings.Add($"--ConnectionStrings:Derbes={TestDatabase.CreatePostgres(server)}");
         }
 
-        var (exitCode, output) = await process.RunAsync(process.StartInfo(Dotnet, program, settings, "backup"), CancellationToken.None);
+        var (exitCode, output) = await process.RunAsync(process.StartInfo(Dotnet, SiteProgram, settings, "backup"), CancellationToken.None);
 
         Assert.Equal(1, exitCode);
         Assert.Contains(output, line => line.StartsWith("backup FAILED: The database lacks ", StringComparison.Ordinal) && line.Contains("Start the site once", StringComparison.Ordinal));
