@@ -128,31 +128,31 @@ public static class AuthEndpoints
                 await db.SaveChangesAsync(cancellationToken);
                 return ApiProblems.Problem(context, StatusCodes.Status401Unauthorized, ApiProblems.TwoFactorRequired, "The authenticator code is required.", "TwoFactor.Lead");
             }
-            // A recovery code is spent inside the transaction of the sign-in, so a failed save gives it back.
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var (passed, recoveryLeft) = await SecondFactorAsync(authenticator, recovery, account, request.Code, cancellationToken);
-            if (!passed)
+            // A recovery code is spent inside the transaction of the sign-in, so a failed save gives it back (opened
+            // under the chain lock, as the sign-in's audit entry is saved in it: see DerbesDb.WithChainLockAsync).
+            return await db.WithChainLockAsync(async ct =>
             {
-                passwords.CountFailure(account, recoveryLeft is null && LooksLikeRecoveryCode(request.Code) ? "wrong-recovery-code" : "wrong-2fa", SignInChannel.Api);
-                await db.SaveChangesAsync(cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
-                return ApiProblems.Problem(context, StatusCodes.Status401Unauthorized, ApiProblems.InvalidTwoFactorCode, "The authenticator code is not right.", "TwoFactor.Invalid");
-            }
-            account.AccessFailedCount = 0;
-            var outcome = "2fa";
-            if (recoveryLeft is { } left)
-            {
-                outcome = "recovery-code";
-                audit.Record("2fa.recovery-code-used", account.Id, PasswordSignIn.Outcome("left:" + left.ToString(System.Globalization.CultureInfo.InvariantCulture), SignInChannel.Api), actor: account.Id.ToString(), role: AuditTrail.CustomerRole);
-                messages.RecoveryCodeUsed(account, directory.Open(account), left);
-            }
-            var signedIn = await SignedInAsync(outcome);
-            await transaction.CommitAsync(cancellationToken);
-            return signedIn;
+                var (passed, recoveryLeft) = await SecondFactorAsync(authenticator, recovery, account, request.Code, ct);
+                if (!passed)
+                {
+                    passwords.CountFailure(account, recoveryLeft is null && LooksLikeRecoveryCode(request.Code) ? "wrong-recovery-code" : "wrong-2fa", SignInChannel.Api);
+                    await db.SaveChangesAsync(ct);
+                    return ApiProblems.Problem(context, StatusCodes.Status401Unauthorized, ApiProblems.InvalidTwoFactorCode, "The authenticator code is not right.", "TwoFactor.Invalid");
+                }
+                account.AccessFailedCount = 0;
+                var outcome = "2fa";
+                if (recoveryLeft is { } left)
+                {
+                    outcome = "recovery-code";
+                    audit.Record("2fa.recovery-code-used", account.Id, PasswordSignIn.Outcome("left:" + left.ToString(System.Globalization.CultureInfo.InvariantCulture), SignInChannel.Api), actor: account.Id.ToString(), role: AuditTrail.CustomerRole);
+                    messages.RecoveryCodeUsed(account, directory.Open(account), left);
+                }
+                return await SignedInAsync(outcome, ct);
+            }, cancellationToken);
         }
-        return await SignedInAsync("ok");
+        return await SignedInAsync("ok", cancellationToken);
 
-        async Task<IResult> SignedInAsync(string outcome)
+        async Task<IResult> SignedInAsync(string outcome, CancellationToken cancellationToken)
         {
             account.LockoutCount = 0;
             audit.Record("signin.succeeded", account.Id, PasswordSignIn.Outcome(outcome, SignInChannel.Api), actor: account.Id.ToString(), role: AuditTrail.CustomerRole);

@@ -101,9 +101,13 @@ public abstract class DerbesDb(DbContextOptions options)
 
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction while holding the lock that serialises chain writers (in
-    /// this process, and across instances where the provider has one), and commits when it returns. Work that
-    /// rewrites the chain itself, such as the audit retention's purge behind a checkpoint, runs here so no entry
-    /// is linked, and no other instance purges, in the meantime. Its own saves link as usual.
+    /// this process, and across instances where the provider has one), and commits when it returns (an exception
+    /// rolls it back). Work that rewrites the chain itself, such as the audit retention's purge behind a checkpoint,
+    /// runs here so no entry is linked, and no other instance purges, in the meantime. Its own saves link as usual.
+    /// Work that needs a transaction of its own around an audited save opens it here too, never with
+    /// <c>BeginTransactionAsync</c>: the order is always chain lock first, database second. A transaction opened
+    /// first holds SQLite's write lock (or PostgreSQL row locks) while it waits for the chain lock, and a writer that
+    /// holds the chain lock waits for the database: the two would wait for each other until the busy timeout.
     /// </summary>
     public async Task<T> WithChainLockAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
@@ -112,29 +116,27 @@ public abstract class DerbesDb(DbContextOptions options)
         {
             throw new InvalidOperationException("This context already holds the chain lock.");
         }
+        if (Database.CurrentTransaction is not null)
+        {
+            throw new InvalidOperationException(
+                "A chained record (audit entry or consent record) is saved inside a transaction opened without the chain lock, "
+                + "which can deadlock with another chain writer; open the transaction with WithChainLockAsync instead.");
+        }
         await ChainLock.WaitAsync(cancellationToken);
         try
         {
-            var ownTransaction = Database.CurrentTransaction is null;
-            var transaction = ownTransaction ? await Database.BeginTransactionAsync(cancellationToken) : null;
+            await using var transaction = await Database.BeginTransactionAsync(cancellationToken);
             try
             {
                 await LockChainsAsync(cancellationToken);
                 _holdsChainLock = true;
                 var result = await work(cancellationToken);
-                if (transaction is not null)
-                {
-                    await transaction.CommitAsync(cancellationToken);
-                }
+                await transaction.CommitAsync(cancellationToken);
                 return result;
             }
             finally
             {
                 _holdsChainLock = false;
-                if (transaction is not null)
-                {
-                    await transaction.DisposeAsync();
-                }
             }
         }
         finally

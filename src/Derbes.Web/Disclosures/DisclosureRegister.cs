@@ -211,26 +211,29 @@ public sealed class DisclosureRegister(
             Confidential = draft.Confidential,
             CustomerCount = accounts.Count,
         };
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        db.Disclosures.Add(disclosure);
-        await db.SaveChangesAsync(cancellationToken);
-        var notify = !disclosure.Confidential && disclosure.RecipientKind == RecipientKind.ThirdParty;
-        foreach (var account in accounts)
+        // The disclosure and its audit entries in one transaction, opened under the chain lock (see DerbesDb.WithChainLockAsync).
+        await db.WithChainLockAsync(async ct =>
         {
-            var subject = new DisclosureSubject { DisclosureId = disclosure.Id, AccountId = account.Id };
-            // Told by email where the address is theirs (confirmed); everyone sees it in the cabinet.
-            if (notify && account.EmailConfirmed)
+            db.Disclosures.Add(disclosure);
+            await db.SaveChangesAsync(ct);
+            var notify = !disclosure.Confidential && disclosure.RecipientKind == RecipientKind.ThirdParty;
+            foreach (var account in accounts)
             {
-                messages.DataDisclosed(account, directory.Open(account), disclosure);
-                subject.NotifiedAt = now;
+                var subject = new DisclosureSubject { DisclosureId = disclosure.Id, AccountId = account.Id };
+                // Told by email where the address is theirs (confirmed); everyone sees it in the cabinet.
+                if (notify && account.EmailConfirmed)
+                {
+                    messages.DataDisclosed(account, directory.Open(account), disclosure);
+                    subject.NotifiedAt = now;
+                }
+                db.DisclosureSubjects.Add(subject);
+                audit.Record("customer.disclosed", account.Id, outcome: disclosure.Number);
             }
-            db.DisclosureSubjects.Add(subject);
-            audit.Record("customer.disclosed", account.Id, outcome: disclosure.Number);
-        }
-        audit.Record("disclosure.recorded", disclosure.Number, outcome: string.Create(CultureInfo.InvariantCulture,
-            $"basis:{Disclosure.Clause(disclosure.Basis)} customers:{accounts.Count}{(disclosure.Confidential ? " confidential" : "")}"));
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+            audit.Record("disclosure.recorded", disclosure.Number, outcome: string.Create(CultureInfo.InvariantCulture,
+                $"basis:{Disclosure.Clause(disclosure.Basis)} customers:{accounts.Count}{(disclosure.Confidential ? " confidential" : "")}"));
+            await db.SaveChangesAsync(ct);
+            return disclosure.Id;
+        }, cancellationToken);
         return new(DisclosureRefusal.None, disclosure, []);
     }
 

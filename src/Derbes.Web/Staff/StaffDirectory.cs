@@ -94,10 +94,14 @@ public sealed class StaffDirectory(
     }
 
     /// <summary>Replaces a staff member's roles; audited with the before and after.</summary>
-    public async Task<StaffChange> SetRolesAsync(Guid id, IReadOnlyCollection<string> roles, CancellationToken cancellationToken)
+    public Task<StaffChange> SetRolesAsync(Guid id, IReadOnlyCollection<string> roles, CancellationToken cancellationToken)
     {
         var wanted = Valid(roles);
-        await using var transaction = await SerialiseAdministratorChangesAsync(cancellationToken);
+        return AdministratorChangeAsync(ct => SetRolesInChangeAsync(id, wanted, ct), cancellationToken);
+    }
+
+    private async Task<StaffChange> SetRolesInChangeAsync(Guid id, List<string> wanted, CancellationToken cancellationToken)
+    {
         var current = await FindAsync(id, cancellationToken);
         if (current is null)
         {
@@ -121,14 +125,15 @@ public sealed class StaffDirectory(
         await AddRolesAsync(id, wanted, cancellationToken);
         audit.Record("staff.roles-changed", id, outcome: string.Join(",", current.Roles) + ">" + string.Join(",", wanted));
         await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
         return StaffChange.Done;
     }
 
     /// <summary>Deactivates (every session ends at once) or reactivates a staff member.</summary>
-    public async Task<StaffChange> SetActiveAsync(Guid id, bool active, CancellationToken cancellationToken)
+    public Task<StaffChange> SetActiveAsync(Guid id, bool active, CancellationToken cancellationToken) =>
+        AdministratorChangeAsync(ct => SetActiveInChangeAsync(id, active, ct), cancellationToken);
+
+    private async Task<StaffChange> SetActiveInChangeAsync(Guid id, bool active, CancellationToken cancellationToken)
     {
-        await using var transaction = await SerialiseAdministratorChangesAsync(cancellationToken);
         var account = await db.Users.SingleOrDefaultAsync(a => a.Id == id && a.Kind == AccountKind.Staff, cancellationToken);
         if (account is null)
         {
@@ -144,7 +149,6 @@ public sealed class StaffDirectory(
             account.Status = account.EmailConfirmed ? AccountStatus.Active : AccountStatus.Invited;
             audit.Record("staff.reactivated", id);
             await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
             return StaffChange.Done;
         }
         if (account.Status == AccountStatus.Blocked)
@@ -169,24 +173,25 @@ public sealed class StaffDirectory(
         audit.Record("staff.deactivated", id);
         // A new stamp refuses every cookie the person holds, on every instance, at the next request.
         await users.UpdateSecurityStampAsync(account);
-        await transaction.CommitAsync(cancellationToken);
         return StaffChange.Done;
     }
 
     /// <summary>
-    /// Opens the transaction for a change that could leave the site without an Administrator, and makes it wait
-    /// for any other such change first: its first statement writes the Administrator role's row, which holds a
-    /// row lock on PostgreSQL (on every instance) and the write lock on SQLite until commit. Everything the change
-    /// then reads (who is still an Administrator) is what the previous change committed, so two Administrators
-    /// removing each other at the same moment cannot both succeed.
+    /// Runs a change that could leave the site without an Administrator in one transaction, after any other such
+    /// change. It takes the chain lock first, as every audited transaction does (see
+    /// <see cref="DerbesDb.WithChainLockAsync{T}"/>), then writes the Administrator role's row, which holds a row lock
+    /// on PostgreSQL (on every instance) and the write lock on SQLite until commit. Everything the change then reads
+    /// (who is still an Administrator) is what the previous change committed, so two Administrators removing each
+    /// other at the same moment cannot both succeed. A change that ends early (not found, nothing to do, the last
+    /// Administrator) has written nothing but the role's concurrency stamp.
     /// </summary>
-    private async Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction> SerialiseAdministratorChangesAsync(CancellationToken cancellationToken)
-    {
-        var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.Roles.Where(r => r.Name == StaffRoles.Administrator)
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.ConcurrencyStamp, Guid.NewGuid().ToString()), cancellationToken);
-        return transaction;
-    }
+    private Task<StaffChange> AdministratorChangeAsync(Func<CancellationToken, Task<StaffChange>> change, CancellationToken cancellationToken) =>
+        db.WithChainLockAsync(async ct =>
+        {
+            await db.Roles.Where(r => r.Name == StaffRoles.Administrator)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.ConcurrencyStamp, Guid.NewGuid().ToString()), ct);
+            return await change(ct);
+        }, cancellationToken);
 
     private async Task<int> OtherActiveAdministratorsAsync(Guid except, CancellationToken cancellationToken)
     {

@@ -52,6 +52,32 @@ public sealed class AuditTrailTests
     }
 
     [Fact]
+    public async Task AnAuditedSaveInATransactionOpenedWithoutTheChainLockIsRefusedAndUnderTheLockItIsSaved()
+    {
+        // Chain lock first, database second, everywhere: a transaction opened first would hold SQLite's write lock
+        // while waiting for the chain lock, and a chain writer holding the lock would wait for the database.
+        using var app = new DerbesApp();
+        var subject = Guid.NewGuid();
+        var refused = await app.WithDbAsync(async db =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            new Derbes.Web.Audit.AuditTrail(db, new Microsoft.AspNetCore.Http.HttpContextAccessor(), app.Clock).Record("test.outside-lock", subject);
+            return await Assert.ThrowsAsync<InvalidOperationException>(() => db.SaveChangesAsync());
+        });
+        Assert.Contains("WithChainLockAsync", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "test.outside-lock")));
+
+        await app.WithDbAsync(db => db.WithChainLockAsync(async ct =>
+        {
+            new Derbes.Web.Audit.AuditTrail(db, new Microsoft.AspNetCore.Http.HttpContextAccessor(), app.Clock).Record("test.under-lock", subject);
+            return await db.SaveChangesAsync(ct);
+        }, CancellationToken.None));
+        Assert.Equal(1, await app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "test.under-lock")));
+        var intact = new StringWriter();
+        Assert.Equal(0, await Commands.VerifyAuditAsync(app.Services, intact, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task ThePrivacyOfficerFiltersAndExportsTheTrailAndBothAreAudited()
     {
         using var app = new DerbesApp();

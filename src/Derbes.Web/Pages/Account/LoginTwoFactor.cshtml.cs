@@ -115,23 +115,30 @@ public sealed class LoginTwoFactorModel(
             ModelState.AddModelError(nameof(RecoveryCode), l["TwoFactor.Invalid"]);
             return Page();
         }
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var left = await recovery.RedeemAsync(account.Id, RecoveryCode, cancellationToken);
+        // The code is spent in the sign-in's transaction, opened under the chain lock as its audit entries are saved
+        // in it (see DerbesDb.WithChainLockAsync).
+        var left = await db.WithChainLockAsync(async ct =>
+        {
+            var remaining = await recovery.RedeemAsync(account.Id, RecoveryCode, ct);
+            if (remaining is null)
+            {
+                security.RecordFailure(account, "signin.failed", "wrong-recovery-code");
+                await db.SaveChangesAsync(ct);
+                return remaining;
+            }
+            account.AccessFailedCount = 0;
+            audit.Record("signin.succeeded", account.Id, "recovery-code", actor: account.Id.ToString(), role: AuditTrail.CustomerRole);
+            audit.Record("2fa.recovery-code-used", account.Id, "left:" + remaining.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), actor: account.Id.ToString(), role: AuditTrail.CustomerRole);
+            messages.RecoveryCodeUsed(account, directory.Open(account), remaining.Value);
+            pending.End();
+            await LoginModel.SignInAsync(db, signIn, account, step.Value.Remember, options.Value, now, HttpContext);
+            return remaining;
+        }, cancellationToken);
         if (left is null)
         {
-            security.RecordFailure(account, "signin.failed", "wrong-recovery-code");
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
             ModelState.AddModelError(nameof(RecoveryCode), l["TwoFactor.Invalid"]);
             return Page();
         }
-        account.AccessFailedCount = 0;
-        audit.Record("signin.succeeded", account.Id, "recovery-code", actor: account.Id.ToString(), role: AuditTrail.CustomerRole);
-        audit.Record("2fa.recovery-code-used", account.Id, "left:" + left.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), actor: account.Id.ToString(), role: AuditTrail.CustomerRole);
-        messages.RecoveryCodeUsed(account, directory.Open(account), left.Value);
-        pending.End();
-        await LoginModel.SignInAsync(db, signIn, account, step.Value.Remember, options.Value, now, HttpContext);
-        await transaction.CommitAsync(cancellationToken);
         return LocalRedirect(DerbesPipeline.IsLocal(step.Value.ReturnUrl) ? step.Value.ReturnUrl! : Home(account));
     }
 
