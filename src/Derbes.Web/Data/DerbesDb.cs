@@ -94,9 +94,10 @@ public abstract class DerbesDb(DbContextOptions options)
         }
         if (_holdsChainLock)
         {
-            return await LinkAndSaveAsync(audit, consents, acceptAllChangesOnSuccess, cancellationToken);
+            return await LinkAndSaveAsync(audit, consents, acceptAllChangesOnSuccess, lockFirst: false, cancellationToken);
         }
-        return await WithChainLockAsync(ct => LinkAndSaveAsync(audit, consents, acceptAllChangesOnSuccess, ct), cancellationToken);
+        // The save takes the database's chain lock itself, in the same round trip as it reads the chains' heads.
+        return await InChainTransactionAsync(ct => LinkAndSaveAsync(audit, consents, acceptAllChangesOnSuccess, lockFirst: true, ct), workLocks: true, cancellationToken);
     }
 
     /// <summary>
@@ -109,9 +110,16 @@ public abstract class DerbesDb(DbContextOptions options)
     /// first holds SQLite's write lock (or PostgreSQL row locks) while it waits for the chain lock, and a writer that
     /// holds the chain lock waits for the database: the two would wait for each other until the busy timeout.
     /// </summary>
-    public async Task<T> WithChainLockAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    public Task<T> WithChainLockAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
+        return InChainTransactionAsync(work, workLocks: false, cancellationToken);
+    }
+
+    // With workLocks, the work's first statement takes the database's chain lock (LockChainsAsync or
+    // ReadChainHeadsAsync with lockFirst), so that the lock can travel with it in one round trip.
+    private async Task<T> InChainTransactionAsync<T>(Func<CancellationToken, Task<T>> work, bool workLocks, CancellationToken cancellationToken)
+    {
         if (_holdsChainLock)
         {
             throw new InvalidOperationException("This context already holds the chain lock.");
@@ -128,7 +136,10 @@ public abstract class DerbesDb(DbContextOptions options)
             await using var transaction = await Database.BeginTransactionAsync(cancellationToken);
             try
             {
-                await LockChainsAsync(cancellationToken);
+                if (!workLocks)
+                {
+                    await LockChainsAsync(cancellationToken);
+                }
                 _holdsChainLock = true;
                 var result = await work(cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
@@ -145,21 +156,47 @@ public abstract class DerbesDb(DbContextOptions options)
         }
     }
 
-    private async Task<int> LinkAndSaveAsync(List<AuditEntry> audit, List<ConsentRecord> consents, bool acceptAllChangesOnSuccess, CancellationToken cancellationToken)
+    private async Task<int> LinkAndSaveAsync(List<AuditEntry> audit, List<ConsentRecord> consents, bool acceptAllChangesOnSuccess, bool lockFirst, CancellationToken cancellationToken)
     {
+        if (lockFirst && ChangeTracker.Entries<ConsentText>().Any(e => e.State == EntityState.Added))
+        {
+            // New consent texts are looked up under the lock too (two saves of one new text must not both insert it).
+            await LockChainsAsync(cancellationToken);
+            lockFirst = false;
+        }
         await SkipStoredConsentTextsAsync(cancellationToken);
+        var (auditTail, consentTail) = await ReadChainHeadsAsync(audit.Count > 0, consents.Count > 0, lockFirst, cancellationToken);
         if (audit.Count > 0)
         {
-            // After a purge that left no entry, the trail goes on from the latest checkpoint's last purged hash.
-            var tail = await AuditEntries.AsNoTracking().OrderByDescending(e => e.Id).Select(e => e.Hash).FirstOrDefaultAsync(cancellationToken)
-                ?? await AuditCheckpoints.AsNoTracking().OrderByDescending(c => c.Id).Select(c => c.LastPurgedHash).FirstOrDefaultAsync(cancellationToken);
-            Link(audit, tail);
+            Link(audit, auditTail);
         }
         if (consents.Count > 0)
         {
-            Link(consents, await ConsentRecords.AsNoTracking().OrderByDescending(c => c.Id).Select(c => c.Hash).FirstOrDefaultAsync(cancellationToken));
+            Link(consents, consentTail);
         }
         return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    /// <summary>
+    /// The hashes that new records of each chain link to: the audit trail's last entry (after a purge that left no
+    /// entry, the latest checkpoint's last purged hash) and the consent ledger's last record; null for a chain not
+    /// asked for or empty. With <paramref name="lockFirst"/>, takes the chain lock (<see cref="LockChainsAsync"/>)
+    /// before reading, so the heads read are the ones no other writer can move until commit.
+    /// </summary>
+    protected virtual async Task<(string? Audit, string? Consents)> ReadChainHeadsAsync(bool audit, bool consents, bool lockFirst, CancellationToken cancellationToken)
+    {
+        if (lockFirst)
+        {
+            await LockChainsAsync(cancellationToken);
+        }
+        var auditTail = audit
+            ? await AuditEntries.AsNoTracking().OrderByDescending(e => e.Id).Select(e => e.Hash).FirstOrDefaultAsync(cancellationToken)
+                ?? await AuditCheckpoints.AsNoTracking().OrderByDescending(c => c.Id).Select(c => c.LastPurgedHash).FirstOrDefaultAsync(cancellationToken)
+            : null;
+        var consentTail = consents
+            ? await ConsentRecords.AsNoTracking().OrderByDescending(c => c.Id).Select(c => c.Hash).FirstOrDefaultAsync(cancellationToken)
+            : null;
+        return (auditTail, consentTail);
     }
 
     /// <summary>Takes the database-wide lock that serialises chain writers across instances (none on SQLite: one writer).</summary>

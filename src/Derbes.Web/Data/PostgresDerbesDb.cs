@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Derbes.Web.Data;
 
@@ -16,6 +17,58 @@ public sealed class PostgresDerbesDb(DbContextOptions<PostgresDerbesDb> options)
     /// <summary>Every instance links audit and consent chains one at a time; the lock ends with the transaction.</summary>
     protected override async Task LockChainsAsync(CancellationToken cancellationToken) =>
         await Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({ChainLockKey})", cancellationToken);
+
+    /// <summary>
+    /// The lock and the heads in one round trip: one batch whose statements run in order, each with its own snapshot
+    /// (READ COMMITTED), so the heads are read after the lock is granted and see every entry committed before it.
+    /// (One statement could not do both: its snapshot would be taken before it waited for the lock.)
+    /// </summary>
+    protected override async Task<(string? Audit, string? Consents)> ReadChainHeadsAsync(bool audit, bool consents, bool lockFirst, CancellationToken cancellationToken)
+    {
+        var transaction = Database.CurrentTransaction?.GetDbTransaction() as Npgsql.NpgsqlTransaction
+            ?? throw new InvalidOperationException("The chains' heads are read inside the chain's transaction.");
+        await using var batch = new Npgsql.NpgsqlBatch(transaction.Connection, transaction);
+        if (lockFirst)
+        {
+            batch.BatchCommands.Add(new Npgsql.NpgsqlBatchCommand($"SELECT pg_advisory_xact_lock({ChainLockKey})"));
+        }
+        if (audit)
+        {
+            // After a purge that left no entry, the trail goes on from the latest checkpoint's last purged hash.
+            batch.BatchCommands.Add(new Npgsql.NpgsqlBatchCommand("""
+                SELECT COALESCE(
+                    (SELECT "Hash" FROM "AuditEntries" ORDER BY "Id" DESC LIMIT 1),
+                    (SELECT "LastPurgedHash" FROM "AuditCheckpoints" ORDER BY "Id" DESC LIMIT 1))
+                """));
+        }
+        if (consents)
+        {
+            batch.BatchCommands.Add(new Npgsql.NpgsqlBatchCommand("""SELECT "Hash" FROM "ConsentRecords" ORDER BY "Id" DESC LIMIT 1"""));
+        }
+        if (batch.BatchCommands.Count == 0)
+        {
+            return (null, null);
+        }
+        string? auditTail = null, consentTail = null;
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        if (lockFirst)
+        {
+            await reader.NextResultAsync(cancellationToken);
+        }
+        if (audit)
+        {
+            auditTail = await HeadAsync(reader, cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+        }
+        if (consents)
+        {
+            consentTail = await HeadAsync(reader, cancellationToken);
+        }
+        return (auditTail, consentTail);
+
+        static async Task<string?> HeadAsync(Npgsql.NpgsqlDataReader reader, CancellationToken cancellationToken) =>
+            await reader.ReadAsync(cancellationToken) && !await reader.IsDBNullAsync(0, cancellationToken) ? reader.GetString(0) : null;
+    }
 
     /// <summary>Instances starting together migrate and seed one after the other.</summary>
     public override async Task<IAsyncDisposable> LockStartupAsync(CancellationToken cancellationToken)
