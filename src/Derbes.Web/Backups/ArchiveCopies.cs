@@ -62,7 +62,9 @@ public sealed partial class ArchiveCopies(
         {
             throw new BackupException($"An archive copy named {name} exists already.");
         }
+        SweepLeftovers();
         var work = WorkDirectory();
+        var partial = path + ".partial";
         try
         {
             await using var scope = scopes.CreateAsyncScope();
@@ -82,7 +84,6 @@ public sealed partial class ArchiveCopies(
             BackupManifest inner;
             long documentBytes = 0;
             var missing = 0;
-            var partial = path + ".partial";
             await using (var file = File.Create(partial))
             {
                 await using var sealedStream = cipher.Encrypt(file, Purpose);
@@ -143,6 +144,77 @@ public sealed partial class ArchiveCopies(
         finally
         {
             DeleteQuietly(work);
+            // A copy that failed midway leaves no unfinished file (on success it was renamed already).
+            DeleteFileQuietly(partial);
+        }
+    }
+
+    /// <summary>How long a work folder or an unfinished archive file must have been left alone to count as left over.</summary>
+    internal static readonly TimeSpan LeftoverAge = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// Removes what a copy, restore or verification killed midway (the site stopped, the machine went down) left
+    /// behind: its work folder under <c>.backup-work</c>, which holds a plain copy of the database, and its unfinished
+    /// <c>.partial</c> files beside the archive copies, which can be gigabytes. Only what has not been written for
+    /// <see cref="LeftoverAge"/>, so a copy or verification running in another process keeps its own. Every copy
+    /// sweeps first; returns how many were removed.
+    /// </summary>
+    public int SweepLeftovers()
+    {
+        var before = DateTime.UtcNow - LeftoverAge;
+        var removed = 0;
+        var workRoot = data.Resolve(".backup-work");
+        if (System.IO.Directory.Exists(workRoot))
+        {
+            foreach (var folder in System.IO.Directory.EnumerateDirectories(workRoot))
+            {
+                if (LastWrittenUtc(folder) < before)
+                {
+                    DeleteQuietly(folder);
+                    if (!System.IO.Directory.Exists(folder))
+                    {
+                        LogLeftoverRemoved(logger, folder);
+                        removed++;
+                    }
+                }
+            }
+        }
+        if (System.IO.Directory.Exists(Directory))
+        {
+            foreach (var file in System.IO.Directory.EnumerateFiles(Directory, "*.partial"))
+            {
+                if (File.GetLastWriteTimeUtc(file) < before)
+                {
+                    DeleteFileQuietly(file);
+                    if (!File.Exists(file))
+                    {
+                        LogLeftoverRemoved(logger, file);
+                        removed++;
+                    }
+                }
+            }
+        }
+        return removed;
+    }
+
+    // The folder's own time changes when a file in it is made or removed; a file's when it is written.
+    private static DateTime LastWrittenUtc(string folder) =>
+        new DirectoryInfo(folder).EnumerateFileSystemInfos("*", SearchOption.AllDirectories)
+            .Select(entry => entry.LastWriteTimeUtc)
+            .Append(System.IO.Directory.GetLastWriteTimeUtc(folder))
+            .Max();
+
+    private static void DeleteFileQuietly(string file)
+    {
+        try
+        {
+            File.Delete(file);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
         }
     }
 
@@ -492,6 +564,9 @@ public sealed partial class ArchiveCopies(
         command.CommandText = sql;
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Removed {Path}, left over by an archive copy, restore or verification that was stopped midway")]
+    private static partial void LogLeftoverRemoved(ILogger logger, string path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Archive copy {Name} written: {Size} bytes, {Documents} documents")]
     private static partial void LogCreated(ILogger logger, string name, long size, int documents);

@@ -134,6 +134,50 @@ public sealed class BackupTests
     }
 
     [Fact]
+    public async Task ACopyRemovesWhatAnInterruptedCopyLeftADayAgoAndNothingNewer()
+    {
+        using var site = await SeededAsync();
+        var archives = site.App.Service<ArchiveCopies>();
+        Directory.CreateDirectory(archives.Directory);
+        var workRoot = Path.Combine(site.App.DataDirectory, ".backup-work");
+        var old = DateTime.UtcNow - ArchiveCopies.LeftoverAge - TimeSpan.FromHours(1);
+        var recent = DateTime.UtcNow - TimeSpan.FromHours(2);
+
+        // A copy killed two days ago: its work folder with the plain database copy, its unfinished archive and manifest.
+        var staleWork = Path.Combine(workRoot, "0123456789abcdef");
+        Directory.CreateDirectory(staleWork);
+        var staleSnapshot = Path.Combine(staleWork, "derbes.sqlite");
+        await File.WriteAllTextAsync(staleSnapshot, "a plain copy of the database");
+        File.SetLastWriteTimeUtc(staleSnapshot, old);
+        Directory.SetLastWriteTimeUtc(staleWork, old);
+        var stalePartial = Path.Combine(archives.Directory, "derbes-20261125T030000Z.dbk.partial");
+        await File.WriteAllTextAsync(stalePartial, "half an archive");
+        File.SetLastWriteTimeUtc(stalePartial, old);
+        // A copy another process is making now (written two hours ago at most): its files stay.
+        var liveWork = Path.Combine(workRoot, "fedcba9876543210");
+        Directory.CreateDirectory(liveWork);
+        var liveSnapshot = Path.Combine(liveWork, "derbes.sqlite");
+        await File.WriteAllTextAsync(liveSnapshot, "another process's snapshot");
+        File.SetLastWriteTimeUtc(liveSnapshot, recent);
+        Directory.SetLastWriteTimeUtc(liveWork, old); // the folder is old, but a file in it was written since
+        var livePartial = Path.Combine(archives.Directory, "derbes-20261127T030000Z.dbk.partial");
+        await File.WriteAllTextAsync(livePartial, "an archive being written");
+        File.SetLastWriteTimeUtc(livePartial, recent);
+
+        var (manifest, archive, _) = await BackupAsync(site.App);
+
+        Assert.False(Directory.Exists(staleWork));
+        Assert.False(File.Exists(stalePartial));
+        Assert.True(File.Exists(liveSnapshot));
+        Assert.True(File.Exists(livePartial));
+        // The copy itself leaves no work folder and no unfinished file of its own.
+        Assert.Equal([liveWork], Directory.GetDirectories(workRoot));
+        Assert.Equal([livePartial], Directory.GetFiles(archives.Directory, "*.partial"));
+        Assert.True(File.Exists(archive));
+        Assert.Equal(Path.GetFileName(archive), manifest.Name);
+    }
+
+    [Fact]
     public async Task TheArchiveHoldsNoCustomerKeyAndIsUnreadableWithoutTheKeyFile()
     {
         using var site = await SeededAsync();
