@@ -237,6 +237,7 @@ public sealed partial class ArchiveCopies(
     /// </summary>
     public async Task<(RestoreReport Report, ChainReport Chains, IReadOnlyList<string> Problems)> VerifyAsync(string archive, string? keyCopy, CancellationToken cancellationToken)
     {
+        SweepLeftovers();
         var work = WorkDirectory();
         string? temporaryDatabase = null;
         string? adminConnection = null;
@@ -247,7 +248,10 @@ public sealed partial class ArchiveCopies(
             {
                 await using var scope = scopes.CreateAsyncScope();
                 adminConnection = scope.ServiceProvider.GetRequiredService<DerbesDb>().Database.GetConnectionString()!;
-                temporaryDatabase = "derbes_verify_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+                await DropLeftoverDatabasesAsync(adminConnection, cancellationToken);
+                temporaryDatabase = TemporaryDatabasePrefix
+                    + DateTime.UtcNow.ToString(TemporaryDatabaseStamp, CultureInfo.InvariantCulture) + "_"
+                    + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
                 await ExecuteAsync(adminConnection, $"CREATE DATABASE \"{temporaryDatabase}\"", cancellationToken);
                 target = new NpgsqlConnectionStringBuilder(adminConnection) { Database = temporaryDatabase, Pooling = false }.ToString();
             }
@@ -290,6 +294,41 @@ public sealed partial class ArchiveCopies(
             }
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             DeleteQuietly(work);
+        }
+    }
+
+    internal const string TemporaryDatabasePrefix = "derbes_verify_";
+    internal const string TemporaryDatabaseStamp = "yyyyMMdd'T'HHmmss";
+
+    /// <summary>
+    /// Drops the temporary databases of verifications killed midway (PostgreSQL): each holds a whole restored copy of
+    /// the site's data. Their names carry the time they were made (UTC); only those older than <see cref="LeftoverAge"/>
+    /// go, so a verification running in another process keeps its own.
+    /// </summary>
+    private async Task DropLeftoverDatabasesAsync(string adminConnection, CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        await using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(adminConnection) { Pooling = false }.ToString()))
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new NpgsqlCommand("SELECT datname FROM pg_database WHERE starts_with(datname, @prefix)", connection);
+            command.Parameters.AddWithValue("prefix", TemporaryDatabasePrefix);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                names.Add(reader.GetString(0));
+            }
+        }
+        var before = DateTime.UtcNow - LeftoverAge;
+        foreach (var name in names)
+        {
+            var stamp = name[TemporaryDatabasePrefix.Length..].Split('_')[0];
+            if (DateTime.TryParseExact(stamp, TemporaryDatabaseStamp, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var made)
+                && made < before)
+            {
+                await ExecuteAsync(adminConnection, $"DROP DATABASE IF EXISTS \"{name.Replace("\"", "\"\"", StringComparison.Ordinal)}\" WITH (FORCE)", cancellationToken);
+                LogLeftoverRemoved(logger, "database " + name);
+            }
         }
     }
 

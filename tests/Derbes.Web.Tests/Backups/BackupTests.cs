@@ -231,6 +231,77 @@ public sealed class BackupTests
     }
 
     [Fact]
+    public async Task VerifyBackupRemovesWhatAVerificationKilledADayAgoLeftAndNothingNewer()
+    {
+        using var site = await SeededAsync();
+        var (_, archive, _) = await BackupAsync(site.App);
+        // A verification killed two days ago left its work folder (on SQLite, the restored database is in it).
+        var workRoot = Path.Combine(site.App.DataDirectory, ".backup-work");
+        var staleWork = Path.Combine(workRoot, "00112233445566778");
+        Directory.CreateDirectory(staleWork);
+        var restored = Path.Combine(staleWork, "verify.sqlite");
+        await File.WriteAllTextAsync(restored, "a restored copy of the data");
+        var old = DateTime.UtcNow - ArchiveCopies.LeftoverAge - TimeSpan.FromHours(1);
+        File.SetLastWriteTimeUtc(restored, old);
+        Directory.SetLastWriteTimeUtc(staleWork, old);
+        // On PostgreSQL it also left its temporary database; another verification's, made an hour ago, is still in use.
+        string? staleDatabase = null, liveDatabase = null;
+        if (site.App.OnPostgres)
+        {
+            staleDatabase = TemporaryDatabase(old);
+            liveDatabase = TemporaryDatabase(DateTime.UtcNow - TimeSpan.FromHours(1));
+            await AdminAsync(site.App, $"CREATE DATABASE \"{staleDatabase}\"");
+            await AdminAsync(site.App, $"CREATE DATABASE \"{liveDatabase}\"");
+        }
+        try
+        {
+            using var output = new StringWriter();
+            Assert.Equal(0, await Commands.RestoreAsync(site.App.Services, "verify-backup", [archive], output, CancellationToken.None));
+            Assert.Contains("verify-backup: OK", output.ToString(), StringComparison.Ordinal);
+            Assert.Empty(Directory.GetDirectories(workRoot));
+            if (site.App.OnPostgres)
+            {
+                var left = await DatabasesAsync(site.App);
+                Assert.DoesNotContain(staleDatabase, left);
+                Assert.Contains(liveDatabase, left);
+            }
+        }
+        finally
+        {
+            if (liveDatabase is not null)
+            {
+                await AdminAsync(site.App, $"DROP DATABASE IF EXISTS \"{liveDatabase}\"");
+            }
+        }
+
+        static string TemporaryDatabase(DateTime made) =>
+            ArchiveCopies.TemporaryDatabasePrefix + made.ToString(ArchiveCopies.TemporaryDatabaseStamp, System.Globalization.CultureInfo.InvariantCulture)
+            + "_" + Guid.NewGuid().ToString("N")[..12];
+
+        static async Task AdminAsync(DerbesApp app, string sql)
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(app.Database!) { Pooling = false }.ToString());
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        static async Task<List<string>> DatabasesAsync(DerbesApp app)
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(app.Database!) { Pooling = false }.ToString());
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand("SELECT datname FROM pg_database", connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            var names = new List<string>();
+            while (await reader.ReadAsync())
+            {
+                names.Add(reader.GetString(0));
+            }
+            return names;
+        }
+    }
+
+    [Fact]
     public async Task ADestroyedCustomersDataInAnOldArchiveCannotBeOpenedWhileEveryoneElsesCan()
     {
         using var site = await SeededAsync();
