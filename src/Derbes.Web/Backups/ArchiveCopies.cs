@@ -156,13 +156,12 @@ public sealed partial class ArchiveCopies(
     /// Removes what a copy, restore or verification killed midway (the site stopped, the machine went down) left
     /// behind: its work folder under <c>.backup-work</c>, which holds a plain copy of the database, and its unfinished
     /// <c>.partial</c> files beside the archive copies, which can be gigabytes. Only what has not been written for
-    /// <see cref="LeftoverAge"/>, so a copy or verification running in another process keeps its own. Every copy
-    /// sweeps first; returns how many were removed.
+    /// <see cref="LeftoverAge"/>, so a copy or verification running in another process keeps its own. Every copy and
+    /// verification sweeps first.
     /// </summary>
-    public int SweepLeftovers()
+    private void SweepLeftovers()
     {
         var before = DateTime.UtcNow - LeftoverAge;
-        var removed = 0;
         var workRoot = data.Resolve(".backup-work");
         if (System.IO.Directory.Exists(workRoot))
         {
@@ -174,7 +173,6 @@ public sealed partial class ArchiveCopies(
                     if (!System.IO.Directory.Exists(folder))
                     {
                         LogLeftoverRemoved(logger, folder);
-                        removed++;
                     }
                 }
             }
@@ -189,12 +187,10 @@ public sealed partial class ArchiveCopies(
                     if (!File.Exists(file))
                     {
                         LogLeftoverRemoved(logger, file);
-                        removed++;
                     }
                 }
             }
         }
-        return removed;
     }
 
     // The folder's own time changes when a file in it is made or removed; a file's when it is written.

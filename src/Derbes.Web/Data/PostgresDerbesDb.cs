@@ -13,10 +13,11 @@ public sealed class PostgresDerbesDb(DbContextOptions<PostgresDerbesDb> options)
     // Advisory lock keys (any two fixed 64-bit numbers, the same in every instance).
     internal const long ChainLockKey = 0x44_65_72_62_65_73_01; // "Derbes" + 1
     private const long StartupLockKey = 0x44_65_72_62_65_73_02;
+    private static readonly string LockChainsSql = FormattableString.Invariant($"SELECT pg_advisory_xact_lock({ChainLockKey})");
 
     /// <summary>Every instance links audit and consent chains one at a time; the lock ends with the transaction.</summary>
     protected override async Task LockChainsAsync(CancellationToken cancellationToken) =>
-        await Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({ChainLockKey})", cancellationToken);
+        await Database.ExecuteSqlRawAsync(LockChainsSql, cancellationToken);
 
     /// <summary>
     /// The lock and the heads in one round trip: one batch whose statements run in order, each with its own snapshot
@@ -30,7 +31,7 @@ public sealed class PostgresDerbesDb(DbContextOptions<PostgresDerbesDb> options)
         await using var batch = new Npgsql.NpgsqlBatch(transaction.Connection, transaction);
         if (lockFirst)
         {
-            batch.BatchCommands.Add(new Npgsql.NpgsqlBatchCommand($"SELECT pg_advisory_xact_lock({ChainLockKey})"));
+            batch.BatchCommands.Add(new Npgsql.NpgsqlBatchCommand(LockChainsSql));
         }
         if (audit)
         {
