@@ -74,7 +74,7 @@ public sealed partial class AccountPagesTests(SiteProcess site) : IClassFixture<
         await page.Locator("#Input_AcceptProcessing").CheckAsync();
         await page.Locator("#Input_AttestOwnData").CheckAsync();
         await page.Locator("button[type=submit].primary").ClickAsync();
-        await page.WaitForURLAsync("**/account/register/done");
+        await page.ArriveAsync("**/account/register/done");
 
         var message = await WaitForMailAsync(email);
         var link = LinkPattern().Matches(message.TextBody ?? "").Select(m => m.Value).First(l => l.Contains("/account/confirm-email", StringComparison.Ordinal));
@@ -86,7 +86,7 @@ public sealed partial class AccountPagesTests(SiteProcess site) : IClassFixture<
         await page.Locator("#Input_Login").FillAsync(email);
         await page.Locator("#Input_Password").FillAsync(password);
         await page.Locator("main button[type=submit]").ClickAsync();
-        await page.WaitForURLAsync("**/cabinet");
+        await page.ArriveAsync("**/cabinet");
         Assert.Contains("Дана", await page.Locator("main h1").InnerTextAsync(), StringComparison.Ordinal);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Path.GetTempPath(), "derbes-cabinet-phone.png"), FullPage = true });
     }

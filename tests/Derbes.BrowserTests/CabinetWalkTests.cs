@@ -42,7 +42,7 @@ public sealed class CabinetWalkTests(SiteProcess site, ITestOutputHelper output)
         await page.Locator("#Input_AttestOwnData").CheckAsync();
         await walk.CheckAsync("register");
         await page.Locator("main button[type=submit].primary").ClickAsync();
-        await page.WaitForURLAsync("**/account/register/done");
+        await page.ArriveAsync("**/account/register/done");
         await walk.CheckAsync("register-done");
 
         await walk.GoAsync(await site.LinkInMailAsync(email, "/account/confirm-email"));
@@ -57,7 +57,7 @@ public sealed class CabinetWalkTests(SiteProcess site, ITestOutputHelper output)
         await page.Locator("#Input_Password").FillAsync(password);
         await walk.CheckAsync("sign-in");
         await page.Locator("main button[type=submit]").ClickAsync();
-        await page.WaitForURLAsync("**/cabinet");
+        await page.ArriveAsync("**/cabinet");
         Assert.Contains("Айгерім", await page.Locator("main h1").InnerTextAsync(), StringComparison.Ordinal);
         await walk.CheckAsync("overview");
 
@@ -70,7 +70,7 @@ public sealed class CabinetWalkTests(SiteProcess site, ITestOutputHelper output)
         Assert.Equal(1, await page.Locator("ol.own-documents > li").CountAsync());
         await walk.CheckAsync("documents");
         await page.Locator("ol.own-documents h2 a").First.ClickAsync();
-        await page.WaitForURLAsync(new Regex("/cabinet/documents/[0-9a-f-]{36}$"));
+        await page.ArriveAsync(new Regex("/cabinet/documents/[0-9a-f-]{36}$"));
         Assert.Contains("passport", await page.Locator("main h1").InnerTextAsync(), StringComparison.Ordinal);
         await walk.CheckAsync("document");
 
@@ -85,7 +85,7 @@ public sealed class CabinetWalkTests(SiteProcess site, ITestOutputHelper output)
         await walk.SectionAsync("/cabinet/security");
         await walk.CheckAsync("security");
         await page.Locator("main a[href='/cabinet/security/password']").ClickAsync();
-        await page.WaitForURLAsync("**/cabinet/security/password");
+        await page.ArriveAsync("**/cabinet/security/password");
         await walk.CheckAsync("security-password");
         await walk.GoAsync($"{site.BaseUrl}/cabinet/security/two-factor");
         Assert.True(await page.Locator("img.qr").IsVisibleAsync(), "the two-factor page shows the QR code to scan");
@@ -99,14 +99,14 @@ public sealed class CabinetWalkTests(SiteProcess site, ITestOutputHelper output)
         await walk.SectionAsync("/cabinet/requests");
         await walk.CheckAsync("requests");
         await page.Locator("main a[href='/cabinet/requests/new']").ClickAsync();
-        await page.WaitForURLAsync("**/cabinet/requests/new");
+        await page.ArriveAsync("**/cabinet/requests/new");
         await walk.CheckAsync("request-new");
         await page.Locator("#kind-information").CheckAsync();
         await page.Locator("#Input_Text").FillAsync(language == "kk"
             ? "Менің деректерім кімге берілгенін білгім келеді."
             : "Прошу сообщить, кому передавались мои данные.");
         await page.Locator("main button[type=submit]").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/cabinet/requests/[0-9]+$"));
+        await page.ArriveAsync(new Regex("/cabinet/requests/[0-9]+$"));
         await walk.CheckAsync("request");
         await walk.SectionAsync("/cabinet/requests");
         Assert.Equal(1, await page.Locator("#requests tbody tr").CountAsync());
@@ -118,7 +118,7 @@ public sealed class CabinetWalkTests(SiteProcess site, ITestOutputHelper output)
         await page.Locator("#Password").FillAsync(password);
         await page.Locator("#Understand").CheckAsync();
         await page.Locator("main button[type=submit].danger").ClickAsync();
-        await page.WaitForURLAsync("**/account/closed");
+        await page.ArriveAsync("**/account/closed");
         await walk.CheckAsync("closed");
 
         Assert.True(walk.Problems.Count == 0, $"{walk.Problems.Count} page(s) with problems in {language}:\n" + string.Join("\n", walk.Problems));

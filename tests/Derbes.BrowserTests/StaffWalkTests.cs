@@ -43,7 +43,7 @@ public sealed class StaffWalkTests(SiteProcess site, ITestOutputHelper output) :
             ? "Маған жарнамалық SMS келеді, бірақ мен келісім бермегенмін."
             : "Мне приходят рекламные SMS, хотя я не давала согласия.");
         await customer.Locator("main button[type=submit]").ClickAsync();
-        await customer.WaitForURLAsync(new Regex("/cabinet/requests/[0-9]+$"));
+        await customer.ArriveAsync(new Regex("/cabinet/requests/[0-9]+$"));
         var requestId = customer.Url[(customer.Url.LastIndexOf('/') + 1)..];
 
         // The member of staff signs in with password and authenticator code.
@@ -52,16 +52,16 @@ public sealed class StaffWalkTests(SiteProcess site, ITestOutputHelper output) :
         var page = await staffContext.NewPageAsync();
         var walk = new Walk(page, language, output, "staff-");
         await SignInAsync(page, staff);
-        await page.WaitForURLAsync("**/admin");
+        await page.ArriveAsync("**/admin");
         await walk.CheckAsync("index");
 
         // The desk, then the complaint.
         await page.Locator($"main a[href='/admin/requests']").ClickAsync();
-        await page.WaitForURLAsync("**/admin/requests");
+        await page.ArriveAsync("**/admin/requests");
         Assert.Equal(1, await page.Locator($"#requests a[href='/admin/requests/{requestId}']").CountAsync());
         await walk.CheckAsync("desk");
         await page.Locator($"#requests a[href='/admin/requests/{requestId}']").ClickAsync();
-        await page.WaitForURLAsync($"**/admin/requests/{requestId}");
+        await page.ArriveAsync($"**/admin/requests/{requestId}");
         await OpenAllDetailsAsync(page);
         await walk.CheckAsync("request");
 
@@ -122,17 +122,17 @@ public sealed class StaffWalkTests(SiteProcess site, ITestOutputHelper output) :
         Assert.Equal(1, await page.Locator("main table.data tbody tr").CountAsync());
         await walk.CheckAsync("customers-found");
         await page.Locator("main table.data tbody a").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/admin/customers/[0-9a-f-]{36}$"));
+        await page.ArriveAsync(new Regex("/admin/customers/[0-9a-f-]{36}$"));
         await walk.CheckAsync("record-reason");
         await page.Locator("#Reason").SelectOptionAsync("Complaint");
         await page.Locator("#Reference").FillAsync($"Вх-{today:yyyy}-{RandomNumberGenerator.GetInt32(1000, 10_000)}");
         await page.Locator("main form button[type=submit]").ClickAsync();
-        await page.WaitForURLAsync(new Regex("grant="));
+        await page.ArriveAsync(new Regex("grant="));
         Assert.Contains(email, await page.Locator("main dl.facts").InnerTextAsync(), StringComparison.Ordinal);
         await walk.CheckAsync("record");
 
         await page.Locator("#enter-request").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/letter"));
+        await page.ArriveAsync(new Regex("/letter"));
         await walk.CheckAsync("new-request");
         var scan = Path.Combine(site.DataDirectory, $"letter-{language}.pdf");
         await File.WriteAllBytesAsync(scan, SampleFiles.MinimalPdf());
@@ -145,7 +145,7 @@ public sealed class StaffWalkTests(SiteProcess site, ITestOutputHelper output) :
             : "Прошу прекратить рекламные рассылки. Письмо подписано, копия удостоверения личности приложена.");
         await page.Locator("#Letter").SetInputFilesAsync(scan);
         await page.Locator("main button[type=submit].primary").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/admin/requests/[0-9]+$"));
+        await page.ArriveAsync(new Regex("/admin/requests/[0-9]+$"));
         await page.Locator("main .alert.success").WaitForAsync();
         Assert.Equal(1, await page.Locator("#files li").CountAsync());
         await walk.CheckAsync("letter-entered");
@@ -154,7 +154,7 @@ public sealed class StaffWalkTests(SiteProcess site, ITestOutputHelper output) :
         await walk.GoAsync($"{site.BaseUrl}/admin/breaches");
         await walk.CheckAsync("breaches");
         await page.Locator("main a[href='/admin/breaches/new']").ClickAsync();
-        await page.WaitForURLAsync("**/admin/breaches/new");
+        await page.ArriveAsync("**/admin/breaches/new");
         await walk.CheckAsync("breach-new");
         await page.Locator("#Input_Description").FillAsync(language == "kk"
             ? "Тарату тізімі бар файл қате мекенжайға жіберілді."
@@ -166,7 +166,7 @@ public sealed class StaffWalkTests(SiteProcess site, ITestOutputHelper output) :
             ? "Алушыдан файлды жоюды сұрадық, рассылка тоқтатылды."
             : "Получателя попросили удалить файл, рассылка остановлена.");
         await page.Locator("main form button[type=submit].primary").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/admin/breaches/[0-9]+$"));
+        await page.ArriveAsync(new Regex("/admin/breaches/[0-9]+$"));
         await page.Locator("main .alert.success").WaitForAsync();
         Assert.Equal("1", (await page.Locator("#affected").InnerTextAsync()).Trim());
         await walk.CheckAsync("breach");
@@ -193,7 +193,7 @@ public sealed class StaffWalkTests(SiteProcess site, ITestOutputHelper output) :
         await walk.GoAsync($"{site.BaseUrl}/admin/campaigns");
         await walk.CheckAsync("campaigns");
         await page.Locator("#new-campaign").ClickAsync();
-        await page.WaitForURLAsync("**/admin/campaigns/new");
+        await page.ArriveAsync("**/admin/campaigns/new");
         await page.Locator("#Input_Name").FillAsync(language == "kk" ? "Желтоқсан жеңілдіктері" : "Декабрьские скидки");
         await page.Locator("#subject-kk").FillAsync("SMALL: желтоқсан жеңілдіктері");
         await page.Locator("#body-kk").FillAsync("# Жеңілдіктер\n\nБарлық жемістерге **20 %** жеңілдік, 1–7 желтоқсан.");
@@ -206,7 +206,7 @@ public sealed class StaffWalkTests(SiteProcess site, ITestOutputHelper output) :
         await page.Locator("#subject-ru").FillAsync("SMALL: скидки декабря");
         await page.Locator("#body-ru").FillAsync("# Скидки\n\nНа все фрукты **20 %**, с 1 по 7 декабря.");
         await page.Locator("main form button[type=submit].primary").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/admin/campaigns/[0-9]+$"));
+        await page.ArriveAsync(new Regex("/admin/campaigns/[0-9]+$"));
         await page.Locator("main .alert.success").WaitForAsync();
         // The email as the customer will see it, framed on the page (in the walk's language, open).
         await page.FrameLocator($"details[lang={language}] iframe.email-preview").Locator("a[href*='/unsubscribe/']").WaitForAsync();
@@ -256,10 +256,10 @@ public sealed class StaffWalkTests(SiteProcess site, ITestOutputHelper output) :
         await page.Locator("#Input_Password").FillAsync(StaffPassword);
         await page.Locator("#Input_Code").FillAsync(await FreshCodeAsync(admin));
         await page.Locator("main button[type=submit]").ClickAsync();
-        await page.WaitForURLAsync("**/account/login");
+        await page.ArriveAsync("**/account/login");
 
         await SignInAsync(page, admin);
-        await page.WaitForURLAsync("**/admin");
+        await page.ArriveAsync("**/admin");
         await GoAsync(page, "/admin/staff/invite");
         var member = $"saule.{Guid.NewGuid():N}@small.example.kz";
         await page.Locator("#Input_FirstName").FillAsync("Сәуле");
@@ -281,7 +281,7 @@ public sealed class StaffWalkTests(SiteProcess site, ITestOutputHelper output) :
         await accept.Locator("#Input_Password").FillAsync(StaffPassword);
         await accept.Locator("#Input_Code").FillAsync(await FreshCodeAsync(staff));
         await accept.Locator("main button[type=submit]").ClickAsync();
-        await accept.WaitForURLAsync("**/account/login");
+        await accept.ArriveAsync("**/account/login");
         return staff;
     }
 
@@ -292,7 +292,7 @@ public sealed class StaffWalkTests(SiteProcess site, ITestOutputHelper output) :
         await page.Locator("#Input_Login").FillAsync(staff.Email);
         await page.Locator("#Input_Password").FillAsync(StaffPassword);
         await page.Locator("main button[type=submit]").ClickAsync();
-        await page.WaitForURLAsync("**/account/login/two-factor");
+        await page.ArriveAsync("**/account/login/two-factor");
         await page.Locator("#Code").FillAsync(await FreshCodeAsync(staff));
         await page.Locator("#code-form button[type=submit]").ClickAsync();
     }
@@ -326,7 +326,7 @@ public sealed class StaffWalkTests(SiteProcess site, ITestOutputHelper output) :
         await page.Locator("#Input_AcceptProcessing").CheckAsync();
         await page.Locator("#Input_AttestOwnData").CheckAsync();
         await page.Locator("main button[type=submit].primary").ClickAsync();
-        await page.WaitForURLAsync("**/account/register/done");
+        await page.ArriveAsync("**/account/register/done");
         Assert.True((await page.GotoAsync(await site.LinkInMailAsync(email, "/account/confirm-email")))?.Ok);
         await page.Locator("main button[type=submit]").ClickAsync();
         await page.Locator(".alert.success").WaitForAsync();
@@ -334,7 +334,7 @@ public sealed class StaffWalkTests(SiteProcess site, ITestOutputHelper output) :
         await page.Locator("#Input_Login").FillAsync(email);
         await page.Locator("#Input_Password").FillAsync(CustomerPassword);
         await page.Locator("main button[type=submit]").ClickAsync();
-        await page.WaitForURLAsync("**/cabinet");
+        await page.ArriveAsync("**/cabinet");
     }
 
     /// <summary>

@@ -68,7 +68,7 @@ internal sealed class Walk(IPage page, string language, ITestOutputHelper output
     public async Task SectionAsync(string href)
     {
         await page.Locator($".cabinet-nav a[href='{href}']").ClickAsync();
-        await page.WaitForURLAsync("**" + href);
+        await page.ArriveAsync("**" + href);
         var current = page.Locator($".cabinet-nav a[href='{href}']");
         Assert.Equal("page", await current.GetAttributeAsync("aria-current"));
         // The row of sections scrolls sideways on a phone: the current one must be in view, so the customer sees where they are.
@@ -91,7 +91,7 @@ internal sealed class Walk(IPage page, string language, ITestOutputHelper output
         _step++;
         var label = $"{prefix}{language}-{_step:D2}-{name}";
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await on.WaitForLoadStateAsync(LoadState.Load);
+        await on.LoadedAsync();
         Directory.CreateDirectory(ScreenshotDirectory);
         await on.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, label + ".png"), FullPage = true });
         var shot = clock.ElapsedMilliseconds;
