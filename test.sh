@@ -164,7 +164,14 @@ run_suite "Derbes.Tests" tests/Derbes.Tests/Derbes.Tests.csproj
 run_suite "Derbes.Web.Tests on SQLite" tests/Derbes.Web.Tests/Derbes.Web.Tests.csproj --filter "Database!=Postgres"
 DERBES_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres" \
   run_suite "Derbes.Web.Tests on PostgreSQL" tests/Derbes.Web.Tests/Derbes.Web.Tests.csproj
+rm -rf artifacts/site-logs
+failed_before_browser=$failed
 run_suite "Derbes.BrowserTests" tests/Derbes.BrowserTests/Derbes.BrowserTests.csproj
+# Each site the browser tests started leaves what it printed (timed warnings and errors) beside the screenshots.
+if [ "$failed" -gt "$failed_before_browser" ] && compgen -G "artifacts/site-logs/*.log" >/dev/null; then
+  echo "The browser tests' sites printed (warnings, errors): $(pwd)/artifacts/site-logs/"
+  tail -n 40 artifacts/site-logs/*.log
+fi
 # The browser tests' walk through the cabinet on a phone leaves a full-page screenshot of each page, kept as artifacts.
 if compgen -G "artifacts/screenshots/*.png" >/dev/null; then
   echo "Screenshots of each page at phone width (kk, ru): $(pwd)/artifacts/screenshots/ ($(find artifacts/screenshots -name '*.png' | wc -l) files)"

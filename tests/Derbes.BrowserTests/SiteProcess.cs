@@ -64,6 +64,8 @@ public sealed partial class SiteProcess : IAsyncLifetime
         // The statistics page of the staff walk shows what the walk itself did.
         start.Environment["Statistics__RefreshInterval"] = "00:00:05";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        // Each line timed, so a walk that stops can be matched with what the site was doing then (see DisposeAsync).
+        start.Environment["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ";
         _process = Process.Start(start) ?? throw new InvalidOperationException("The site did not start.");
         // What the site prints for its operator (the first administrator's one-time link) is kept for the tests.
         _process.OutputDataReceived += (_, e) =>
@@ -73,7 +75,13 @@ public sealed partial class SiteProcess : IAsyncLifetime
                 _console.Enqueue(line);
             }
         };
-        _process.ErrorDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                _console.Enqueue("stderr: " + line);
+            }
+        };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
@@ -180,8 +188,17 @@ public sealed partial class SiteProcess : IAsyncLifetime
         });
     }
 
+    /// <summary>Where each site's console output is kept after its tests: artifacts/site-logs at the repository root.</summary>
+    public static string LogDirectory => Path.Combine(RepositoryRoot(), "artifacts", "site-logs");
+
     public async Task DisposeAsync()
     {
+        // What the site printed (warnings, errors, the operator's lines), kept for reading after a failed walk.
+        if (BaseUrl.Length > 0)
+        {
+            Directory.CreateDirectory(LogDirectory);
+            await File.WriteAllLinesAsync(Path.Combine(LogDirectory, $"{DateTime.UtcNow:yyyyMMdd'T'HHmmss}-{new Uri(BaseUrl).Port}.log"), _console);
+        }
         if (Browser is not null)
         {
             await Browser.CloseAsync();
