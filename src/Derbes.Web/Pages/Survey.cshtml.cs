@@ -1,6 +1,7 @@
 using Derbes.Web.Campaigns;
 using Derbes.Web.Campaigns.Surveys;
 using Derbes.Web.Localization;
+using Derbes.Web.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Localization;
@@ -92,7 +93,7 @@ public sealed class SurveyModel(Surveys surveys, IStringLocalizer<SharedResource
     {
         // The token is a capability: no referrer carries it away, no cache keeps the page, no search engine lists it.
         Response.Headers["Referrer-Policy"] = "no-referrer";
-        Response.Headers.CacheControl = "no-store";
+        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         Response.Headers["X-Robots-Tag"] = "noindex";
     }
 }

@@ -1,6 +1,7 @@
 using Derbes.Web.Campaigns;
 using Derbes.Web.Consents;
 using Derbes.Web.Messaging;
+using Derbes.Web.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
@@ -60,7 +61,7 @@ public sealed class UnsubscribeModel(UnsubscribeToken tokens, Unsubscriptions un
     {
         // The token is a capability: no referrer carries it away, no cache keeps the page.
         Response.Headers["Referrer-Policy"] = "no-referrer";
-        Response.Headers.CacheControl = "no-store";
+        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         Response.Headers["X-Robots-Tag"] = "noindex";
     }
 }

@@ -233,7 +233,8 @@ public sealed class CustomerRequests(
     /// <summary>One of the account's requests with its texts opened, or null when the account has none with that id. The look is audited.</summary>
     public async Task<RequestView?> FindOwnAsync(Guid accountId, long id, CancellationToken cancellationToken)
     {
-        var request = await db.CustomerRequests.AsNoTracking().Include(r => r.Attachments).Include(r => r.Events)
+        // Split: in one query each attachment would come back once per event, with the request's text every time.
+        var request = await db.CustomerRequests.AsNoTracking().Include(r => r.Attachments).Include(r => r.Events).AsSplitQuery()
             .SingleOrDefaultAsync(r => r.Id == id && r.AccountId == accountId, cancellationToken);
         if (request is null)
         {

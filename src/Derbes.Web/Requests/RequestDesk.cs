@@ -119,7 +119,8 @@ public sealed class RequestDesk(
     /// <summary>The request with the customer's words and its history opened: an access to personal data, audited.</summary>
     public async Task<DeskRequest?> OpenAsync(long id, CancellationToken cancellationToken)
     {
-        var request = await db.CustomerRequests.AsNoTracking().Include(r => r.Attachments).Include(r => r.Events)
+        // Split: in one query each attachment would come back once per event, with the request's text every time.
+        var request = await db.CustomerRequests.AsNoTracking().Include(r => r.Attachments).Include(r => r.Events).AsSplitQuery()
             .SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
         var account = request is null ? null : await db.Users.AsNoTracking().SingleOrDefaultAsync(a => a.Id == request.AccountId, cancellationToken);
         if (request is null || account is null)

@@ -7,6 +7,13 @@ public static class SecurityHeaders
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
         "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
+    /// <summary>
+    /// Cache-Control of a page that shows personal data or a secret: kept by no cache. "no-store" is what matters;
+    /// "no-cache" is there too because antiforgery puts exactly "no-cache, no-store" on every page with a form, and it
+    /// logs a warning each time it has to replace a value without "no-cache".
+    /// </summary>
+    public const string PrivatePage = "no-cache, no-store";
+
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) =>
         app.Use(async (context, next) =>
         {

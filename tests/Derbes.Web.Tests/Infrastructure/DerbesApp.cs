@@ -9,6 +9,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Localization;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Derbes.Web.Tests.Infrastructure;
@@ -98,10 +99,13 @@ public class DerbesApp : WebApplicationFactory<Program>
     public StringWriter OperatorOutput { get; } = new();
     public Mailbox Mail { get; }
     public SmsInbox Sms { get; }
+    /// <summary>What the app logged at Warning or above.</summary>
+    public LoggedEntries Logged { get; } = new();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        builder.ConfigureLogging(logging => logging.AddProvider(Logged));
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

@@ -318,6 +318,25 @@ public sealed partial class HeadersAndErrorsTests : IClassFixture<HeadersAndErro
         Assert.True(long.Parse(maxAge.Groups[1].Value, CultureInfo.InvariantCulture) >= 31_536_000, $"HSTS max-age below a year on {what}: {hsts}");
     }
 
+    [Fact]
+    public async Task PagesWithPersonalDataAndAFormAreKeptFromCachesWithoutAWarningInTheLog()
+    {
+        using var browser = _app.NewBrowser();
+        var customer = await Journeys.RegisteredAndConfirmedAsync(_app, browser);
+        await Journeys.SignInAsync(browser, customer.Email, customer.Password);
+        foreach (var path in new[] { "/cabinet/my-data", "/cabinet/security/two-factor" })
+        {
+            var page = await browser.GetAsync(path);
+            Assert.Equal(HttpStatusCode.OK, page.Response.StatusCode);
+            Assert.NotNull(page.Document.QuerySelector("form input[name='__af']"));
+            var caching = page.Response.Headers.CacheControl;
+            Assert.True(caching is { NoStore: true, NoCache: true }, $"{path}: Cache-Control {caching}");
+        }
+        // Antiforgery sets "no-cache, no-store" on every page with a form, and warns when it has to replace another value
+        // (event 8): a warning an operator would read on every view of these pages.
+        Assert.DoesNotContain(_app.Logged.Entries, e => e.Category.StartsWith("Microsoft.AspNetCore.Antiforgery", StringComparison.Ordinal));
+    }
+
     private static void AssertGenericErrorPage(WebPage page, string dataDirectory)
     {
         Assert.False(string.IsNullOrWhiteSpace(CorrelationId(page)), "the error page shows no correlation id");

@@ -1,6 +1,7 @@
 using Derbes.Web.Audit;
 using Derbes.Web.Customers;
 using Derbes.Web.Data;
+using Derbes.Web.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -21,7 +22,7 @@ public sealed class ConfirmEmailModel(DerbesDb db, AccountTokens tokens, AuditTr
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
         Response.Headers["Referrer-Policy"] = "no-referrer";
-        Response.Headers.CacheControl = "no-store";
+        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         var (check, _) = await tokens.RedeemLinkAsync(Token, TokenPurpose.ConfirmEmail, consume: false, cancellationToken);
         Outcome = check;
     }
@@ -29,7 +30,7 @@ public sealed class ConfirmEmailModel(DerbesDb db, AccountTokens tokens, AuditTr
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
         Response.Headers["Referrer-Policy"] = "no-referrer";
-        Response.Headers.CacheControl = "no-store";
+        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         var (check, account) = await tokens.RedeemLinkAsync(Token, TokenPurpose.ConfirmEmail, consume: true, cancellationToken);
         Outcome = check;
         if (check != TokenCheck.Valid || account is null)

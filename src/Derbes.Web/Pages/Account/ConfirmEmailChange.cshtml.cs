@@ -1,4 +1,5 @@
 using Derbes.Web.Customers;
+using Derbes.Web.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -37,6 +38,6 @@ public sealed class ConfirmEmailChangeModel(ProfileChanges changes) : PageModel
     private void NoTraces()
     {
         Response.Headers["Referrer-Policy"] = "no-referrer";
-        Response.Headers.CacheControl = "no-store";
+        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
     }
 }

@@ -56,7 +56,7 @@ public sealed class ResetPasswordModel(
     {
         // The token is in the URL: it must not leak through the Referer header or a cache.
         Response.Headers["Referrer-Policy"] = "no-referrer";
-        Response.Headers.CacheControl = "no-store";
+        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         Response.Headers.Pragma = "no-cache";
     }
 

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Derbes.Web.Customers;
+using Derbes.Web.Security;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Derbes.Web.Pages.Cabinet;
@@ -11,7 +12,7 @@ public sealed class MyDataPrintModel(PersonalDataExport export) : PageModel
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
-        Response.Headers.CacheControl = "no-store";
+        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         Report = await export.ReportAsync(Guid.Parse(User.FindFirstValue(ClaimTypes.NameIdentifier)!), "print", cancellationToken);
     }
 }

@@ -120,7 +120,7 @@ public sealed class AcceptModel(
     {
         // The link carries a secret: keep it out of other sites' logs and out of caches.
         Response.Headers["Referrer-Policy"] = "no-referrer";
-        Response.Headers.CacheControl = "no-store";
+        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
     }
 
     private void Show(string key)

@@ -35,7 +35,7 @@ public sealed class NotificationModel(BreachRegister register, IOptionsMonitor<S
         {
             return NotFound();
         }
-        Response.Headers.CacheControl = "no-store";
+        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         Notification = notification;
         Site = site.CurrentValue;
         Language = language;

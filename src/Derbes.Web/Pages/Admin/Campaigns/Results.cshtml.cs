@@ -1,5 +1,6 @@
 using Derbes.Web.Campaigns;
 using Derbes.Web.Campaigns.Surveys;
+using Derbes.Web.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -22,7 +23,7 @@ public sealed class ResultsModel(Surveys surveys) : PageModel
         {
             return NotFound();
         }
-        Response.Headers.CacheControl = "no-store";
+        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         Results = results;
         return Page();
     }

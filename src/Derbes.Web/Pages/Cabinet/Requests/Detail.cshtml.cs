@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Derbes.Web.Requests;
+using Derbes.Web.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Localization;
@@ -56,7 +57,7 @@ public sealed class DetailModel(CustomerRequests requests, IStringLocalizer<Shar
         {
             return NotFound();
         }
-        Response.Headers.CacheControl = "no-store";
+        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         return File(file.Bytes, file.File.ContentType, file.File.Name);
     }
 
