@@ -10,6 +10,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Derbes.Web.Tests.Infrastructure;
@@ -99,13 +101,16 @@ public class DerbesApp : WebApplicationFactory<Program>
     public StringWriter OperatorOutput { get; } = new();
     public Mailbox Mail { get; }
     public SmsInbox Sms { get; }
-    /// <summary>What the app logged at Warning or above.</summary>
-    public LoggedEntries Logged { get; } = new();
+    /// <summary>
+    /// What the app logged at Warning or above, for tests that check a normal flow does not warn (an operator reads a
+    /// warning as something to act on).
+    /// </summary>
+    public FakeLogCollector Logged { get; } = new(Options.Create(new FakeLogCollectorOptions { FilteredLevels = { LogLevel.Warning, LogLevel.Error, LogLevel.Critical } }));
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        builder.ConfigureLogging(logging => logging.AddProvider(Logged));
+        builder.ConfigureLogging(logging => logging.AddProvider(new FakeLoggerProvider(Logged)));
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
