@@ -1,7 +1,6 @@
 using Derbes.Web.Campaigns;
 using Derbes.Web.Campaigns.Surveys;
 using Derbes.Web.Localization;
-using Derbes.Web.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Localization;
@@ -91,9 +90,8 @@ public sealed class SurveyModel(Surveys surveys, IStringLocalizer<SharedResource
 
     private void NoTraces()
     {
-        // The token is a capability: no referrer carries it away, no cache keeps the page, no search engine lists it.
+        // The token is a capability: no referrer carries it away, no search engine lists it (and, as every page, no cache keeps it).
         Response.Headers["Referrer-Policy"] = "no-referrer";
-        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         Response.Headers["X-Robots-Tag"] = "noindex";
     }
 }

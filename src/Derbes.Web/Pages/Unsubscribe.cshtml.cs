@@ -1,7 +1,6 @@
 using Derbes.Web.Campaigns;
 using Derbes.Web.Consents;
 using Derbes.Web.Messaging;
-using Derbes.Web.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
@@ -59,9 +58,8 @@ public sealed class UnsubscribeModel(UnsubscribeToken tokens, Unsubscriptions un
 
     private void NoTraces()
     {
-        // The token is a capability: no referrer carries it away, no cache keeps the page.
+        // The token is a capability: no referrer carries it away (and, as every page, no cache keeps it).
         Response.Headers["Referrer-Policy"] = "no-referrer";
-        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         Response.Headers["X-Robots-Tag"] = "noindex";
     }
 }

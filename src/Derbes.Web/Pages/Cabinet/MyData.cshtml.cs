@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
 using Derbes.Web.Customers;
-using Derbes.Web.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -21,7 +20,6 @@ public sealed class MyDataModel(PersonalDataExport export) : PageModel
     public async Task<IActionResult> OnGetJsonAsync(CancellationToken cancellationToken)
     {
         var report = await export.ReportAsync(Me, "json", cancellationToken);
-        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         var day = report.GeneratedAt.ToOffset(TimeSpan.FromHours(5)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         return File(PersonalDataExport.ToJson(report), "application/json; charset=utf-8", $"small-my-data-{report.Profile.CustomerNumber}-{day}.json");
     }

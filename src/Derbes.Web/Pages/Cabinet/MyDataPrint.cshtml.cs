@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using Derbes.Web.Customers;
-using Derbes.Web.Security;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Derbes.Web.Pages.Cabinet;
@@ -12,7 +11,6 @@ public sealed class MyDataPrintModel(PersonalDataExport export) : PageModel
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
-        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         Report = await export.ReportAsync(Guid.Parse(User.FindFirstValue(ClaimTypes.NameIdentifier)!), "print", cancellationToken);
     }
 }

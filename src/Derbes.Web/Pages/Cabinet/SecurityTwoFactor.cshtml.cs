@@ -190,8 +190,6 @@ public sealed class SecurityTwoFactorModel(
 
     private async Task ShowAsync(Derbes.Web.Customers.Account account, string? key, CancellationToken cancellationToken)
     {
-        // The key and the recovery codes are secrets: no cache keeps this page.
-        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         Enabled = account.TwoFactorEnabled;
         if (Enabled)
         {

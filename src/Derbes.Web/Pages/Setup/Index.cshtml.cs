@@ -64,7 +64,6 @@ public sealed class IndexModel(
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
         Response.Headers["Referrer-Policy"] = "no-referrer";
-        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         LinkValid = await FindTokenAsync(cancellationToken) is not null;
         if (LinkValid)
         {
@@ -75,7 +74,6 @@ public sealed class IndexModel(
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
         Response.Headers["Referrer-Policy"] = "no-referrer";
-        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         var token = await FindTokenAsync(cancellationToken);
         LinkValid = token is not null;
         if (token is null)

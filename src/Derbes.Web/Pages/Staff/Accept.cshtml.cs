@@ -118,9 +118,8 @@ public sealed class AcceptModel(
 
     private void NoTraces()
     {
-        // The link carries a secret: keep it out of other sites' logs and out of caches.
+        // The link carries a secret: keep it out of other sites' logs (caches never keep a page: SecurityHeaders).
         Response.Headers["Referrer-Policy"] = "no-referrer";
-        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
     }
 
     private void Show(string key)

@@ -65,7 +65,6 @@ public sealed class IndexModel(DerbesDb db, AuditTrail audit, CheckpointSigner s
                 e.At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
                 Csv.Cell(e.Actor), Csv.Cell(e.Role), Csv.Cell(e.Action), Csv.Cell(e.Subject), Csv.Cell(e.Outcome), Csv.Cell(e.Ip), Csv.Cell(e.CorrelationId), e.Hash]).Append("\r\n");
         }
-        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         return File(Csv.Bytes(csv), "text/csv; charset=utf-8", "derbes-audit.csv");
     }
 

@@ -35,7 +35,6 @@ public sealed class NotificationModel(BreachRegister register, IOptionsMonitor<S
         {
             return NotFound();
         }
-        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         Notification = notification;
         Site = site.CurrentValue;
         Language = language;

@@ -4,7 +4,6 @@ using Derbes.Web.Customers;
 using Derbes.Web.Data;
 using Derbes.Web.Localization;
 using Derbes.Web.Messaging;
-using Derbes.Web.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -39,7 +38,6 @@ public sealed class PreviewModel(CampaignDesk desk, CampaignMessages messages, D
         var email = messages.Email(campaign, me, Languages.OrDefault(Language), profile.FirstName, profile.Email, clock.GetUtcNow(), test: false);
         Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'; sandbox allow-popups allow-popups-to-escape-sandbox";
         Response.Headers.XFrameOptions = "SAMEORIGIN";
-        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         return Content(email.Html!, "text/html; charset=utf-8");
     }
 }

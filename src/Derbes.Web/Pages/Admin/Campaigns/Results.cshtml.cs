@@ -1,6 +1,5 @@
 using Derbes.Web.Campaigns;
 using Derbes.Web.Campaigns.Surveys;
-using Derbes.Web.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -23,7 +22,6 @@ public sealed class ResultsModel(Surveys surveys) : PageModel
         {
             return NotFound();
         }
-        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         Results = results;
         return Page();
     }

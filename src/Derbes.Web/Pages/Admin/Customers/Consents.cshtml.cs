@@ -37,7 +37,6 @@ public sealed class ConsentsModel(CustomerRecords records, IOptionsMonitor<SiteO
             return NotFound();
         }
         Proof = proof;
-        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         return Page();
     }
 
@@ -77,7 +76,6 @@ public sealed class ConsentsModel(CustomerRecords records, IOptionsMonitor<SiteO
                 hash = p.Record.Hash,
             }),
         };
-        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         var bytes = JsonSerializer.SerializeToUtf8Bytes(document, Indented);
         return File(bytes, "application/json; charset=utf-8", string.Create(CultureInfo.InvariantCulture, $"consents-{proof.Number}.json"));
     }

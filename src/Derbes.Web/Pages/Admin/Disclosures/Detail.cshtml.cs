@@ -36,7 +36,6 @@ public sealed class DetailModel(DisclosureRegister register, StaffNames staffNam
         {
             return NotFound();
         }
-        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         return File(csv, "text/csv; charset=utf-8", $"derbes-disclosure-{id}.csv");
     }
 

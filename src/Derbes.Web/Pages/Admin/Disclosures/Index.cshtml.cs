@@ -33,7 +33,6 @@ public sealed class IndexModel(DisclosureRegister register) : PageModel
     public async Task<IActionResult> OnGetCsvAsync(CancellationToken cancellationToken)
     {
         var csv = await register.ExportAsync(Filter, cancellationToken);
-        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         return File(csv, "text/csv; charset=utf-8", "derbes-disclosures.csv");
     }
 

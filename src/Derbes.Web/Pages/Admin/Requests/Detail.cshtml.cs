@@ -1,6 +1,5 @@
 using Derbes.Web.Localization;
 using Derbes.Web.Requests;
-using Derbes.Web.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -58,7 +57,6 @@ public sealed class DetailModel(RequestDesk desk, IStringLocalizer<SharedResourc
         {
             return NotFound();
         }
-        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         Response.Headers["X-Content-Type-Options"] = "nosniff";
         return File(file.Value.Bytes, file.Value.File.ContentType, file.Value.File.Name);
     }

@@ -86,7 +86,6 @@ public sealed class IndexModel(
         {
             csv.AppendJoin(',', [Csv.Cell(row.Label), .. row.Cells.Select(c => Csv.Cell(c.Text))]).Append("\r\n");
         }
-        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         var suffix = filter.Language.Length == 0 ? "" : "-" + filter.Language;
         return File(Csv.Bytes(csv), "text/csv; charset=utf-8", $"derbes-statistics-{table}-{range}{suffix}.csv");
     }

@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using Derbes.Web.Requests;
-using Derbes.Web.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Localization;
@@ -57,7 +56,6 @@ public sealed class DetailModel(CustomerRequests requests, IStringLocalizer<Shar
         {
             return NotFound();
         }
-        Response.Headers.CacheControl = SecurityHeaders.PrivatePage;
         return File(file.Bytes, file.File.ContentType, file.File.Name);
     }
 
