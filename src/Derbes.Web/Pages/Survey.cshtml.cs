@@ -90,7 +90,7 @@ public sealed class SurveyModel(Surveys surveys, IStringLocalizer<SharedResource
 
     private void NoTraces()
     {
-        // The token is a capability: no referrer carries it away, no search engine lists it (and, as every page, no cache keeps it).
+        // The token is a capability: no referrer carries it away, no search engine lists it (no cache keeps it: SecurityHeaders.UsePrivateByDefault).
         Response.Headers["Referrer-Policy"] = "no-referrer";
         Response.Headers["X-Robots-Tag"] = "noindex";
     }

@@ -58,7 +58,7 @@ public sealed class UnsubscribeModel(UnsubscribeToken tokens, Unsubscriptions un
 
     private void NoTraces()
     {
-        // The token is a capability: no referrer carries it away (and, as every page, no cache keeps it).
+        // The token is a capability: no referrer carries it away (no cache keeps it: SecurityHeaders.UsePrivateByDefault).
         Response.Headers["Referrer-Policy"] = "no-referrer";
         Response.Headers["X-Robots-Tag"] = "noindex";
     }

@@ -23,7 +23,7 @@ public sealed class AccountClaimsFactory(UserManager<Account> users, IOptions<Id
         identity.AddClaim(new Claim(claimTypes.UserIdClaimType, user.Id.ToString()));
         identity.AddClaim(new Claim(claimTypes.UserNameClaimType, user.UserName ?? ""));
         identity.AddClaim(new Claim(claimTypes.SecurityStampClaimType, user.SecurityStamp ?? ""));
-        identity.AddClaim(new Claim(SessionClaims.Kind, user.Kind == AccountKind.Staff ? CustomerAccess.StaffKind : CustomerAccess.CustomerKind));
+        identity.AddClaim(new Claim(SessionClaims.Kind, user.Kind == AccountKind.Customer ? CustomerAccess.CustomerKind : CustomerAccess.StaffKind));
         if (user.Kind == AccountKind.Staff)
         {
             foreach (var role in await users.GetRolesAsync(user))

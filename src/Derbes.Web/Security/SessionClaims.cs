@@ -80,15 +80,25 @@ public static class SessionClaims
 }
 
 /// <summary>
-/// The cabinet is a customer's own record: their profile, consents, documents and requests. A member of staff has
-/// none of these (a staff account is not a customer's), so the cabinet refuses them with 403, as the back office
-/// refuses customers, instead of pages built for data that is not there.
+/// The cabinet is a customer's own record: their profile, consents, documents, requests and data. A member of staff
+/// has none of these (a staff account is not a customer's), so those pages refuse them with the logged 403 the back
+/// office gives customers, instead of pages built for data that is not there. The account's own security (change
+/// the password, see and end sessions, recent sign-ins) is every account's, staff included; its two-step page
+/// refuses staff itself, because their authenticator is not theirs to turn off.
 /// </summary>
 public static class CustomerAccess
 {
     public const string Policy = "Customer";
     public const string CustomerKind = "customer";
     public const string StaffKind = "staff";
+
+    /// <summary>The cabinet's pages any signed-in account may open (Razor view-engine paths).</summary>
+    public static readonly IReadOnlySet<string> OpenToStaff = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "/Cabinet/Security",
+        "/Cabinet/SecurityPassword",
+        "/Cabinet/SecurityTwoFactor",
+    };
 }
 
 public static class StaffRoles

@@ -36,6 +36,8 @@ public static partial class DerbesPipeline
         }
         app.UseSecurityHeaders();
         app.UseStaticFiles();
+        // Everything past the static files is the site's own answer: no cache keeps it (SECURITY-CHECKS 19).
+        app.UsePrivateByDefault();
         app.UseRouting();
         app.UseAuthentication();
         app.UseRequestLocalization();

@@ -12,6 +12,7 @@ using Derbes.Web.Pages.Account;
 using Derbes.Web.Security;
 using Derbes.Web.Settings;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Localization;
@@ -348,7 +349,15 @@ public static class DerbesServices
         services.AddLocalization();
         services.AddRazorPages(o =>
             {
-                o.Conventions.AuthorizeFolder("/Cabinet", CustomerAccess.Policy);
+                o.Conventions.AuthorizeFolder("/Cabinet");
+                // The customer's record is a customer's; the account's own security (password, sessions) is anyone's.
+                o.Conventions.AddFolderApplicationModelConvention("/Cabinet", model =>
+                {
+                    if (!CustomerAccess.OpenToStaff.Contains(model.ViewEnginePath))
+                    {
+                        model.EndpointMetadata.Add(new AuthorizeAttribute(CustomerAccess.Policy));
+                    }
+                });
                 o.Conventions.AddFolderApplicationModelConvention("/Cabinet", model => model.Filters.Add(new ServiceFilterAttribute(typeof(Privacy.PolicyGate))));
                 o.Conventions.AuthorizeFolder("/Admin", StaffRoles.Staff);
             })

@@ -54,7 +54,7 @@ public sealed class ResetPasswordModel(
 
     public override void OnPageHandlerExecuting(Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutingContext context)
     {
-        // The token is in the URL: it must not leak through the Referer header (nor a cache: no page is kept in one).
+        // The token is in the URL: it must not leak through the Referer header (no cache keeps it: SecurityHeaders.UsePrivateByDefault).
         Response.Headers["Referrer-Policy"] = "no-referrer";
         Response.Headers.Pragma = "no-cache";
     }

@@ -118,7 +118,7 @@ public sealed class AcceptModel(
 
     private void NoTraces()
     {
-        // The link carries a secret: keep it out of other sites' logs (caches never keep a page: SecurityHeaders).
+        // The link carries a secret: keep it out of other sites' logs (no cache keeps it: SecurityHeaders.UsePrivateByDefault).
         Response.Headers["Referrer-Policy"] = "no-referrer";
     }
 
