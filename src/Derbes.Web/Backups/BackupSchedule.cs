@@ -41,7 +41,7 @@ public sealed class BackupSchedule(
     public async Task<bool> DueAsync(CancellationToken cancellationToken)
     {
         var now = Clock.GetUtcNow();
-        var local = now.ToOffset(WorkingCalendar.AlmatyOffset);
+        var local = now.ToAlmaty();
         var todayAt = new DateTimeOffset(DateOnly.FromDateTime(local.DateTime), options.CurrentValue.At, WorkingCalendar.AlmatyOffset);
         var since = now >= todayAt ? todayAt : todayAt.AddDays(-1);
         var latest = await archives.LatestAsync(cancellationToken);

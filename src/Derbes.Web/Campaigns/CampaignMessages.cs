@@ -131,7 +131,7 @@ public sealed class CampaignMessages(
             var link = UnsubscribeLink(accountId, campaign, text.Language);
             var subject = (test ? l["Campaign.TestSubject"].Value + " " : "") + text.Subject;
             var greeting = l["Email.Greeting", firstName].Value;
-            var agreed = agreedAt.ToOffset(WorkingCalendar.AlmatyOffset).ToString("dd.MM.yyyy", CultureInfo.InvariantCulture);
+            var agreed = agreedAt.ToAlmaty().ToString("dd.MM.yyyy", CultureInfo.InvariantCulture);
             var reason = l["Campaign.Email.Reason", s.Name, agreed].Value;
             var stop = l["Campaign.Email.Unsubscribe"].Value;
             var footer = l["Email.Footer", s.Name, s.CareEmail].Value;

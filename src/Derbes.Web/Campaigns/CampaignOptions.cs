@@ -36,7 +36,7 @@ public sealed record SendWindow(WorkingCalendar Calendar, CampaignOptions Option
 {
     public bool IsOpen(DateTimeOffset at)
     {
-        var local = at.ToOffset(WorkingCalendar.AlmatyOffset);
+        var local = at.ToAlmaty();
         var date = DateOnly.FromDateTime(local.DateTime);
         var time = TimeOnly.FromDateTime(local.DateTime);
         return IsSendingDay(date) && time >= Options.WindowStart && time < Options.WindowEnd;
@@ -53,7 +53,7 @@ public sealed record SendWindow(WorkingCalendar Calendar, CampaignOptions Option
         {
             return at;
         }
-        var local = at.ToOffset(WorkingCalendar.AlmatyOffset);
+        var local = at.ToAlmaty();
         var date = DateOnly.FromDateTime(local.DateTime);
         if (TimeOnly.FromDateTime(local.DateTime) >= Options.WindowStart)
         {

@@ -1,4 +1,5 @@
 using Derbes.Web.Audit;
+using Derbes.Web.Calendar;
 using Derbes.Web.Consents;
 using Derbes.Web.Data;
 using Derbes.Web.Messaging;
@@ -45,7 +46,7 @@ public sealed class AccountClosure(
     {
         ArgumentNullException.ThrowIfNull(account);
         var since = account.ClosingSince ?? clock.GetUtcNow();
-        return DateOnly.FromDateTime((since + options.CurrentValue.ClosingGracePeriod).ToOffset(TimeSpan.FromHours(5)).DateTime);
+        return DateOnly.FromDateTime((since + options.CurrentValue.ClosingGracePeriod).ToAlmaty().DateTime);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Derbes.Web.Calendar;
 
 namespace Derbes.Web.Disclosures;
 
@@ -79,7 +80,7 @@ public sealed class Disclosure
     public int CustomerCount { get; set; }
 
     /// <summary>The register number people quote: the year it was recorded and the line.</summary>
-    public string Number => string.Create(CultureInfo.InvariantCulture, $"D-{RecordedAt.ToOffset(TimeSpan.FromHours(5)).Year}-{Id:D6}");
+    public string Number => string.Create(CultureInfo.InvariantCulture, $"D-{RecordedAt.ToAlmaty().Year}-{Id:D6}");
 
     public bool IsStateBody => RecipientKind != RecipientKind.ThirdParty;
 

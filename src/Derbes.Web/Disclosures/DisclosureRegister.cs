@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Derbes.Web.Audit;
+using Derbes.Web.Calendar;
 using Derbes.Web.Consents;
 using Derbes.Web.Customers;
 using Derbes.Web.Data;
@@ -71,14 +72,13 @@ public sealed class DisclosureRegister(
     TimeProvider clock)
 {
     public const int PageSize = 200;
-    private static readonly TimeSpan Almaty = TimeSpan.FromHours(5);
 
     /// <summary>Everything wrong with a draft's fields, before any customer is looked up.</summary>
     public IReadOnlyList<DraftProblem> Check(DisclosureDraft draft)
     {
         ArgumentNullException.ThrowIfNull(draft);
         var problems = new List<DraftProblem>();
-        var today = DateOnly.FromDateTime(clock.GetUtcNow().ToOffset(Almaty).DateTime);
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().ToAlmaty().DateTime);
         if (draft.DisclosedOn is not { } on)
         {
             problems.Add(new("DisclosedOn", "Disclosures.DateRequired"));

@@ -48,7 +48,7 @@ public sealed partial class RequestDigest(
         get
         {
             var settings = options.CurrentValue;
-            var local = Clock.GetUtcNow().ToOffset(WorkingCalendar.AlmatyOffset);
+            var local = Clock.GetUtcNow().ToAlmaty();
             var next = new DateTimeOffset(DateOnly.FromDateTime(local.DateTime).ToDateTime(settings.DigestTime), WorkingCalendar.AlmatyOffset);
             if (next <= local)
             {
@@ -68,7 +68,7 @@ public sealed partial class RequestDigest(
     public async Task<IReadOnlyList<DigestRun>> SendDueAsync(CancellationToken cancellationToken)
     {
         var settings = options.CurrentValue;
-        var local = Clock.GetUtcNow().ToOffset(WorkingCalendar.AlmatyOffset);
+        var local = Clock.GetUtcNow().ToAlmaty();
         var today = DateOnly.FromDateTime(local.DateTime);
         if (TimeOnly.FromDateTime(local.DateTime) < settings.DigestTime)
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
+using Derbes.Web.Calendar;
 using Derbes.Web.Customers;
 using Derbes.Web.Localization;
 using Derbes.Web.Messaging;
@@ -21,7 +22,7 @@ public sealed class RetentionReport(Outbox outbox, IStringLocalizer<SharedResour
         ArgumentNullException.ThrowIfNull(account);
         ArgumentNullException.ThrowIfNull(counts);
         var s = site.CurrentValue;
-        var date = finishedAt.ToOffset(TimeSpan.FromHours(5)).ToString("dd.MM.yyyy", CultureInfo.InvariantCulture);
+        var date = finishedAt.ToAlmaty().ToString("dd.MM.yyyy", CultureInfo.InvariantCulture);
         var destroyed = counts.Sum(c => c.Destroyed);
         var held = counts.Sum(c => c.Held);
         var content = Languages.In(account.PreferredLanguage, () =>

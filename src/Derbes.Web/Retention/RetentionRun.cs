@@ -46,7 +46,7 @@ public sealed partial class RetentionRun(
     /// <summary>The latest moment the schedule says a run is due from: today's run time in Almaty, or yesterday's before it.</summary>
     public DateTimeOffset ScheduledAt(DateTimeOffset now)
     {
-        var local = now.ToOffset(WorkingCalendar.AlmatyOffset);
+        var local = now.ToAlmaty();
         var today = new DateTimeOffset(WorkingCalendar.AlmatyDate(now).ToDateTime(options.CurrentValue.RunTime), WorkingCalendar.AlmatyOffset);
         // In UTC: PostgreSQL stores and compares instants, and takes no other offset.
         return (today <= local ? today : today.AddDays(-1)).ToUniversalTime();

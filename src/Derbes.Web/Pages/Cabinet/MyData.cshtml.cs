@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
+using Derbes.Web.Calendar;
 using Derbes.Web.Customers;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -20,7 +21,7 @@ public sealed class MyDataModel(PersonalDataExport export) : PageModel
     public async Task<IActionResult> OnGetJsonAsync(CancellationToken cancellationToken)
     {
         var report = await export.ReportAsync(Me, "json", cancellationToken);
-        var day = report.GeneratedAt.ToOffset(TimeSpan.FromHours(5)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var day = report.GeneratedAt.ToAlmaty().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         return File(PersonalDataExport.ToJson(report), "application/json; charset=utf-8", $"small-my-data-{report.Profile.CustomerNumber}-{day}.json");
     }
 

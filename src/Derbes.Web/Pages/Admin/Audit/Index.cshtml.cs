@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Derbes.Web.Audit;
+using Derbes.Web.Calendar;
 using Derbes.Web.Data;
 using Derbes.Web.Security;
 using Microsoft.AspNetCore.Authorization;
@@ -106,15 +107,14 @@ public sealed class IndexModel(DerbesDb db, AuditTrail audit, CheckpointSigner s
             query = query.Where(e => e.Action.StartsWith(action));
         }
         // Days as people in Kazakhstan count them (UTC+5).
-        var almaty = TimeSpan.FromHours(5);
         if (From is { } from)
         {
-            var start = new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), almaty).ToUniversalTime();
+            var start = new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), WorkingCalendar.AlmatyOffset).ToUniversalTime();
             query = query.Where(e => e.At >= start);
         }
         if (To is { } to)
         {
-            var end = new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), almaty).ToUniversalTime();
+            var end = new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), WorkingCalendar.AlmatyOffset).ToUniversalTime();
             query = query.Where(e => e.At < end);
         }
         return query;

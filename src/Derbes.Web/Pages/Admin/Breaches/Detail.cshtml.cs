@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using Derbes.Web.Breaches;
+using Derbes.Web.Calendar;
 using Derbes.Web.Localization;
 using Derbes.Web.Security;
 using Derbes.Web.Staff;
@@ -209,7 +210,7 @@ public sealed class DetailModel(BreachRegister register, StaffNames staffNames, 
         }
         if (posted != nameof(Sending) && b.NotifiedAt is { } sent)
         {
-            Sending.SentAt = sent.ToOffset(TimeSpan.FromHours(5)).DateTime;
+            Sending.SentAt = sent.ToAlmaty().DateTime;
             Sending.Channel = b.NotificationChannel;
             Sending.Reference = b.NotificationReference;
         }

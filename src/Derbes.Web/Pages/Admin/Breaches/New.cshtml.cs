@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Derbes.Web.Breaches;
+using Derbes.Web.Calendar;
 using Derbes.Web.Disclosures;
 using Derbes.Web.Security;
 using Microsoft.AspNetCore.Authorization;
@@ -45,7 +46,7 @@ public sealed class NewModel(BreachRegister register, TimeProvider clock, IStrin
 
     public void OnGet()
     {
-        var now = clock.GetUtcNow().ToOffset(TimeSpan.FromHours(5));
+        var now = clock.GetUtcNow().ToAlmaty();
         Input.DetectedAt = new DateTime(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, DateTimeKind.Unspecified);
     }
 

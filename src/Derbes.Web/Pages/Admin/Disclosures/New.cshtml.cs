@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Derbes.Web.Calendar;
 using Derbes.Web.Customers;
 using Derbes.Web.Disclosures;
 using Derbes.Web.Security;
@@ -49,7 +50,7 @@ public sealed class NewModel(DisclosureRegister register, StaffDirectory staff, 
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
-        Input.DisclosedOn = DateOnly.FromDateTime(clock.GetUtcNow().ToOffset(TimeSpan.FromHours(5)).DateTime);
+        Input.DisclosedOn = DateOnly.FromDateTime(clock.GetUtcNow().ToAlmaty().DateTime);
         await LoadOfficersAsync(cancellationToken);
         Input.ApprovedBy = Officers.Any(o => o.Id == Me) ? Me : null;
     }

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Derbes.Web.Calendar;
 using Derbes.Web.Customers;
 using Derbes.Web.Documents;
 using Derbes.Web.Security;
@@ -120,6 +121,6 @@ public sealed class ReviewModel(DocumentReview review, AccountDirectory director
             var profile = directory.Open(staff);
             name = profile.FirstName + " " + profile.LastName;
         }
-        return $"{name} · {clock.GetUtcNow().ToOffset(TimeSpan.FromHours(5)):dd.MM.yyyy HH:mm} · SMALL";
+        return $"{name} · {clock.GetUtcNow().ToAlmaty():dd.MM.yyyy HH:mm} · SMALL";
     }
 }
