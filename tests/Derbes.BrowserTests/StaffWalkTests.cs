@@ -189,9 +189,11 @@ public sealed class StaffWalkTests(SiteProcess site, ITestOutputHelper output) :
         Assert.Contains("backups", await page.Locator("#archive-copies").InnerTextAsync(), StringComparison.Ordinal);
         await walk.CheckAsync("settings");
 
-        // The account's own security is open to staff in the cabinet, with only that section in its row; the customer's
-        // record is not theirs: a 403 page in their language.
-        await walk.GoAsync($"{site.BaseUrl}/cabinet/security");
+        // The account's own security, linked from the staff area, is open to staff in the cabinet, with only that section
+        // in its row; the customer's record is not theirs: a 403 page in their language.
+        await walk.GoAsync($"{site.BaseUrl}/admin");
+        await page.Locator("#own-security").ClickAsync();
+        await page.ArriveAsync("**/cabinet/security");
         Assert.Equal(1, await page.Locator(".cabinet-nav a").CountAsync());
         Assert.Equal(0, await page.Locator("main a[href='/cabinet/security/two-factor']").CountAsync());
         await walk.CheckAsync("own-security");
