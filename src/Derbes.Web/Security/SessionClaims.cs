@@ -92,6 +92,13 @@ public static class CustomerAccess
     public const string CustomerKind = "customer";
     public const string StaffKind = "staff";
 
+    /// <summary>Whether <paramref name="user"/> is a customer's session: what the policy asks, for pages that show less to staff.</summary>
+    public static bool IsCustomer(ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return user.HasClaim(SessionClaims.Kind, CustomerKind);
+    }
+
     /// <summary>The cabinet's pages any signed-in account may open (Razor view-engine paths).</summary>
     public static readonly IReadOnlySet<string> OpenToStaff = new HashSet<string>(StringComparer.Ordinal)
     {

@@ -1,5 +1,4 @@
 using System.Net;
-using Derbes.Web.Security;
 using Derbes.Web.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 
@@ -27,14 +26,8 @@ public sealed class CachingTests(CachingTests.App app) : IClassFixture<CachingTe
         paths.AddRange(["/no-such-page", "/api/v1/no-such", "/css/no-such.css"]);
         var downloads = new[] { ("customer", "/cabinet/my-data?handler=json"), ("staff", "/admin/audit?handler=csv"), ("staff", "/admin/disclosures?handler=csv") };
 
-        using var visitor = app.NewBrowser();
-        using var customer = app.NewBrowser();
-        var registered = await Journeys.RegisteredAndConfirmedAsync(app, customer);
-        await Journeys.SignInAsync(customer, registered.Email, registered.Password);
-        using var staff = app.NewBrowser();
-        var member = await StaffJourneys.CreateAsync(app, StaffRoles.All);
-        await StaffJourneys.SignInAsync(app, staff, member);
-        var browsers = new Dictionary<string, Browser> { ["visitor"] = visitor, ["customer"] = customer, ["staff"] = staff };
+        using var people = await ThreeVisitors.SignInAsync(app);
+        var browsers = people.All.ToDictionary(p => p.Who, p => p.Browser);
 
         // A server error is a problem of its own, and its page would hide what the route answers.
         var problems = new List<string>();
@@ -61,8 +54,8 @@ public sealed class CachingTests(CachingTests.App app) : IClassFixture<CachingTe
         Assert.True(problems.Count == 0, "server errors, or answers a cache may keep:\n" + string.Join("\n", problems));
 
         // All the while the customer and the member of staff were signed in: their pages were theirs, not the sign-in form.
-        Assert.Equal(HttpStatusCode.OK, (await customer.Client.GetAsync("/cabinet/profile")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await staff.Client.GetAsync("/admin/customers")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await people.Customer.Client.GetAsync("/cabinet/profile")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await people.Staff.Client.GetAsync("/admin/customers")).StatusCode);
     }
 
     [Theory]

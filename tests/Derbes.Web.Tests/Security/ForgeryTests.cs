@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Derbes.Web.Audit;
-using Derbes.Web.Security;
 using Derbes.Web.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -56,19 +55,13 @@ public sealed class ForgeryTests(ForgeryTests.App app) : IClassFixture<ForgeryTe
         Assert.Contains(routes, r => r.Path == "/culture");
         Assert.True(routes.Count >= 60, $"only {routes.Count} routes found");
 
-        using var visitor = app.NewBrowser();
-        using var customer = app.NewBrowser();
-        var registered = await Journeys.RegisteredAndConfirmedAsync(app, customer);
-        await Journeys.SignInAsync(customer, registered.Email, registered.Password);
-        using var staff = app.NewBrowser();
-        var member = await StaffJourneys.CreateAsync(app, StaffRoles.All);
-        await StaffJourneys.SignInAsync(app, staff, member);
+        using var people = await ThreeVisitors.SignInAsync(app);
         // Each browser has been given an antiforgery cookie by now: only the form's token is missing.
         var entriesBefore = await app.WithDbAsync(db => db.AuditEntries.MaxAsync(e => (long?)e.Id)) ?? 0;
         app.HandlersRun.Clear();
 
         var accepted = new List<string>();
-        foreach (var (who, browser) in new[] { ("visitor", visitor), ("customer", customer), ("staff", staff) })
+        foreach (var (who, browser) in people.All)
         {
             foreach (var route in routes)
             {
